@@ -1,0 +1,1416 @@
+/* SSL.xs: the thin glue between Perl and the C core in c_src/. Objects are
+ * checked through ext magic when they come back from Perl; Perl callbacks run
+ * under G_EVAL and never unwind through OpenSSL; the hot I/O paths are one XS
+ * call each. */
+#define PERL_NO_GET_CONTEXT
+#include "EXTERN.h"
+#include "perl.h"
+#include "XSUB.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include "iss.h"
+
+/* In PPCODE (SP below the arguments): hand the call to a Perl method. */
+#define FALLBACK(method, nargs, gimme) STMT_START {                      \
+        int n_;                                                        \
+        PUTBACK;                                                       \
+        n_ = call_plain(aTHX_ (method), &ST(0), (nargs), (gimme));     \
+        SPAGAIN;                                                       \
+        XSRETURN(n_);                                                  \
+    } STMT_END
+#define ISS_INTERNAL_ERR (-101)   /* tells _io_fail: a usage error, severity 9 */
+
+#define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
+typedef struct {
+    SV *ssl_error;      /* $IO::Socket::SSL::SSL_ERROR */
+} my_cxt_t;
+START_MY_CXT
+
+/* ---- checked handles ---- */
+
+/* A cloned thread gets a dead handle: it must never free what its parent owns. */
+static int mg_dup_dead(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+    PERL_UNUSED_ARG(param);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int conn_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_conn_free((iss_conn *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int ctx_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_ctx_decref((iss_ctx *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static MGVTBL conn_vtbl = { 0, 0, 0, 0, conn_mg_free, 0, mg_dup_dead, 0 };
+static MGVTBL ctx_vtbl = { 0, 0, 0, 0, ctx_mg_free, 0, mg_dup_dead, 0 };
+
+static SV *wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class)
+{
+    SV *obj = newSV(0);
+    MAGIC *mg = sv_magicext(obj, NULL, PERL_MAGIC_ext, vtbl, (const char *)ptr, 0);
+    mg->mg_flags |= MGf_DUP;
+    return sv_bless(newRV_noinc(obj), gv_stashpv(class, GV_ADD));
+}
+
+static MAGIC *find_mg(pTHX_ SV *sv, MGVTBL *vtbl)
+{
+    if (sv && SvROK(sv))
+        return mg_findext(SvRV(sv), PERL_MAGIC_ext, vtbl);
+    return NULL;
+}
+
+static void *unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what)
+{
+    MAGIC *mg = find_mg(aTHX_ sv, vtbl);
+    if (!mg)
+        croak("not a %s object", what);
+    if (!mg->mg_ptr)
+        croak("%s object is no longer valid (freed or from another thread)", what);
+    return mg->mg_ptr;
+}
+
+#define CONN(sv) ((iss_conn *)unwrap(aTHX_ (sv), &conn_vtbl, "IO::Socket::SSL::_Conn"))
+#define CTX(sv) ((iss_ctx *)unwrap(aTHX_ (sv), &ctx_vtbl, "IO::Socket::SSL::_Ctx"))
+
+/* The connection behind a socket: ${*$sock}{_SSL_conn}. NULL when TLS is not
+ * (or no longer) active, so callers fall back to plain socket I/O. */
+static iss_conn *sock_conn(pTHX_ SV *self)
+{
+    SV *gv;
+    HV *hv;
+    SV **svp;
+    MAGIC *mg;
+    if (!SvROK(self))
+        return NULL;
+    gv = SvRV(self);
+    if (SvTYPE(gv) != SVt_PVGV || !(hv = GvHV((GV *)gv)))
+        return NULL;
+    svp = hv_fetchs(hv, "_SSL_conn", 0);
+    if (!svp || !(mg = find_mg(aTHX_ *svp, &conn_vtbl)))
+        return NULL;
+    return (iss_conn *)mg->mg_ptr;
+}
+
+/* The tie object is a blessed ref to a (weak) ref to the socket. */
+static SV *tied_sock(pTHX_ SV *tie)
+{
+    SV *inner;
+    if (!SvROK(tie))
+        croak("bad IO::Socket::SSL::SSL_HANDLE object");
+    inner = SvRV(tie);
+    if (!SvROK(inner))
+        croak("IO::Socket::SSL::SSL_HANDLE: the socket is gone");
+    return inner;
+}
+
+/* ---- errors: every failure goes through the Perl side's one place ---- */
+
+static void clear_error(pTHX)
+{
+    dMY_CXT;
+    if (SvOK(MY_CXT.ssl_error))
+        sv_setsv(MY_CXT.ssl_error, &PL_sv_undef);
+    SETERRNO(0, 0);
+}
+
+/* Calls IO::Socket::SSL::_io_fail($sock, $status, $what): sets $SSL_ERROR
+ * and $! as the reference does for WANT_* and errors. */
+static void io_fail(pTHX_ SV *sock, int status, const char *what)
+{
+    dSP;
+    int saved = errno;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(sock);
+    mXPUSHi(status);
+    mXPUSHp(what, strlen(what));
+    PUTBACK;
+    errno = saved;
+    call_pv("IO::Socket::SSL::_io_fail", G_DISCARD);
+    FREETMPS;
+    LEAVE;
+}
+
+/* Falls back to the plain-socket method when TLS is not active. */
+static int call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
+{
+    dSP;
+    int i, n;
+    PUSHMARK(SP);
+    EXTEND(SP, nargs);
+    for (i = 0; i < nargs; i++)
+        PUSHs(args[i]);
+    PUTBACK;
+    n = call_method(method, ctx);
+    return n;
+}
+
+/* ---- Perl callbacks (run under G_EVAL) ---- */
+
+typedef struct {
+    SV *verify_cb;
+    SV *passwd_cb;
+    SV *error;          /* $@ of a callback that died, reported after OpenSSL returns */
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} ctx_glue;
+
+static void glue_free(void *p)
+{
+    ctx_glue *g = p;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    if (!g)
+        return;
+    SvREFCNT_dec(g->verify_cb);
+    SvREFCNT_dec(g->passwd_cb);
+    SvREFCNT_dec(g->error);
+    Safefree(g);
+}
+
+static ctx_glue *glue_of(pTHX_ iss_ctx *ctx)
+{
+    ctx_glue *g = iss_ctx_owner(ctx);
+    if (!g) {
+        Newxz(g, 1, ctx_glue);
+#ifdef USE_ITHREADS
+        g->perl = aTHX;
+#endif
+        iss_ctx_set_owner(ctx, g, glue_free);
+    }
+    return g;
+}
+
+static void keep_error(pTHX_ ctx_glue *g)
+{
+    if (!g->error)
+        g->error = newSV(0);
+    sv_setsv(g->error, ERRSV);
+}
+
+static int verify_hook(void *data, int ok, void *store, void *x509, int depth, int err)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, rv = 0;
+    char *issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
+    char *subject = x509 ? iss_x509_name_oneline(x509, 0) : NULL;
+    SV *certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
+    free(issuer);
+    free(subject);
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    EXTEND(SP, 6);
+    mPUSHi(ok);
+    mPUSHu(PTR2UV(store));
+    mPUSHs(certname);
+    if (err) {
+        char buf[256];
+        iss_err_string((unsigned long)err, buf, sizeof buf);
+        mPUSHp(buf, strlen(buf));
+    } else {
+        mPUSHi(0);
+    }
+    mPUSHu(PTR2UV(x509));
+    mPUSHi(depth);
+    PUTBACK;
+    n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+        rv = 0;
+    } else if (n == 1) {
+        rv = SvTRUE(TOPs) ? 1 : 0;
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+static int passwd_hook(void *data, int rwflag, char *buf, int size)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, len = -1;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    mXPUSHi(rwflag);
+    PUTBACK;
+    n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+    } else if (n == 1 && SvOK(TOPs)) {
+        STRLEN l;
+        const char *pw = SvPV(TOPs, l);
+        len = (int)(l < (STRLEN)size ? l : (STRLEN)size);
+        memcpy(buf, pw, len);
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
+}
+
+/* ---- I/O helpers ---- */
+
+/* Makes buf a byte string able to hold offset+len bytes; returns its start. */
+static char *prepare_buf(pTHX_ SV *buf, SSize_t len, SSize_t *offset)
+{
+    STRLEN cur;
+    char *p;
+    if (SvREADONLY(buf))
+        croak("Modification of a read-only value attempted");
+    if (!SvOK(buf))
+        sv_setpvs(buf, "");
+    (void)SvPV_force(buf, cur);
+    if (SvUTF8(buf))
+        sv_utf8_downgrade(buf, FALSE);
+    cur = SvCUR(buf);
+    if (*offset < 0) {
+        if ((STRLEN)-*offset > cur)
+            croak("Offset outside string");
+        *offset += cur;
+    }
+    p = SvGROW(buf, (STRLEN)(*offset + len + 1));
+    if ((STRLEN)*offset > cur)
+        memset(p + cur, 0, *offset - cur);   /* as sysread pads with NULs */
+    return p;
+}
+
+static void finish_buf(pTHX_ SV *buf, SSize_t end)
+{
+    SvCUR_set(buf, end);
+    *SvEND(buf) = '\0';
+    SvPOK_only(buf);
+    SvSETMAGIC(buf);
+}
+
+/* sysread/read/peek. all: keep reading until len bytes, EOF or would-block. */
+static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset, int mode)
+{
+    SSize_t got = 0, n;
+    char *p;
+    if (len < 0)
+        croak("Negative length");
+    p = prepare_buf(aTHX_ buf, len, &offset);
+    clear_error(aTHX);
+    for (;;) {
+        if (mode == 2)
+            n = iss_conn_peek(c, p + offset + got, len - got);
+        else
+            n = iss_conn_read(c, p + offset + got, len - got);
+        if (n > 0) {
+            got += n;
+            if (mode == 1 && got < len)
+                continue;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (n == ISS_EINTR && (mode == 1 || got == 0)) {
+            /* run the Perl handler; read() continues, sysread reports EINTR */
+            PERL_ASYNC_CHECK();
+            if (mode == 1)
+                continue;
+        }
+        if (got)
+            break;
+        finish_buf(aTHX_ buf, offset > 0 && (STRLEN)offset <= SvCUR(buf) ? SvCUR(buf) : SvCUR(buf));
+        io_fail(aTHX_ sock, (int)n, "SSL read error");
+        return &PL_sv_undef;
+    }
+    finish_buf(aTHX_ buf, offset + got);
+    return sv_2mortal(newSViv(got));
+}
+
+/* Writes everything on a blocking socket; on a non-blocking one stops at
+ * would-block and reports the partial count, as the reference's write(). */
+static SV *do_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
+{
+    STRLEN done = 0;
+    clear_error(aTHX);
+    if (len == 0)
+        return sv_2mortal(newSViv(0));
+    while (done < len) {
+        ssize_t n = iss_conn_write(c, p + done, len - done, all);
+        if (n > 0) {
+            done += n;
+            if (!all)
+                break;
+            continue;
+        }
+        if (n == ISS_EINTR) {
+            PERL_ASYNC_CHECK();
+            continue;
+        }
+        if (done)
+            break;
+        {
+            char what[64];
+            snprintf(what, sizeof what, "SSL write error (%d)", iss_conn_ssl_error(c));
+            io_fail(aTHX_ sock, (int)n, what);
+        }
+        return &PL_sv_undef;
+    }
+    return sv_2mortal(newSVuv(done));
+}
+
+/* The separator as readline sees it: 0 normal, 1 paragraph, 2 record, 3 slurp. */
+static int rs_mode(pTHX_ const char **d, STRLEN *dlen, SSize_t *rec)
+{
+    SV *rs = PL_rs;
+    if (!rs || !SvOK(rs))
+        return 3;
+    if (SvROK(rs)) {
+        IV n = SvIV(SvRV(rs));
+        if (n <= 0)
+            croak("bad value in ref $/: %" IVdf, n);
+        *rec = n;
+        return 2;
+    }
+    *d = SvPV(rs, *dlen);
+    if (*dlen == 0)
+        return 1;
+    return 0;
+}
+
+/* Splits everything that was read into records, for list context. */
+static int push_split(pTHX_ const char *p, STRLEN len, int mode, const char *d, STRLEN dlen,
+                      SSize_t rec)
+{
+    dSP;
+    int count = 0;
+    STRLEN pos = 0;
+    if (mode == 1) {
+        d = "\n\n";
+        dlen = 2;
+    }
+    while (pos < len) {
+        STRLEN end;
+        if (mode == 2) {
+            end = pos + rec < len ? pos + rec : len;
+        } else if (mode == 3) {
+            end = len;
+        } else {
+            const char *hit = dlen == 1 ? memchr(p + pos, d[0], len - pos)
+                                        : memmem(p + pos, len - pos, d, dlen);
+            end = hit ? (STRLEN)(hit - p) + dlen : len;
+            if (hit && mode == 1)
+                while (end < len && p[end] == '\n')
+                    end++;
+        }
+        mXPUSHp(p + pos, end - pos);
+        count++;
+        pos = end;
+    }
+    PUTBACK;
+    return count;
+}
+
+static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
+{
+    dSP;
+    const char *d = "\n", *out = NULL;
+    STRLEN dlen = 1;
+    SSize_t rec = 0, n;
+    int mode = rs_mode(aTHX_ &d, &dlen, &rec);
+    clear_error(aTHX);
+    for (;;) {
+        if (gimme == G_LIST || mode == 3)
+            n = iss_conn_readall(c, &out);
+        else if (mode == 2)
+            n = iss_conn_readrec(c, rec, &out);
+        else
+            n = iss_conn_readline(c, d, dlen, mode == 1, &out);
+        if (n != ISS_EINTR)
+            break;
+        PERL_ASYNC_CHECK();
+    }
+    if (n < 0) {
+        io_fail(aTHX_ sock, (int)n, "SSL read error");
+        SPAGAIN;
+        if (gimme == G_LIST)
+            return 0;
+        XPUSHs(&PL_sv_undef);
+        PUTBACK;
+        return 1;
+    }
+    if (gimme == G_LIST) {
+        PUTBACK;
+        return push_split(aTHX_ out, n, mode, d, dlen, rec);
+    }
+    if (n == 0 && mode != 3) {
+        XPUSHs(&PL_sv_undef);
+    } else {
+        mXPUSHp(out ? out : "", n);
+    }
+    PUTBACK;
+    return 1;
+}
+
+/* Writes the print list joined by $, and followed by $\. */
+static SV *print_impl(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
+{
+    SV *ofs = PL_ofsgv ? GvSV(PL_ofsgv) : NULL;
+    SV *ors = PL_ors_sv;
+    int has_ofs = ofs && SvOK(ofs) && SvCUR(ofs);
+    int has_ors = ors && SvOK(ors);
+    STRLEN len;
+    const char *p;
+    SV *tmp;
+    int i;
+    if (count == 1 && !has_ors) {
+        p = SvPV(items[0], len);
+        return do_write(aTHX_ sock, c, p, len, 1);
+    }
+    tmp = sv_2mortal(newSVpvs(""));
+    for (i = 0; i < count; i++) {
+        if (i && has_ofs)
+            sv_catsv(tmp, ofs);
+        sv_catsv(tmp, items[i]);
+    }
+    if (has_ors)
+        sv_catsv(tmp, ors);
+    p = SvPV(tmp, len);
+    return do_write(aTHX_ sock, c, p, len, 1);
+}
+
+static NV mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static SV *cstr_sv(pTHX_ char *s)
+{
+    SV *sv;
+    if (!s)
+        return &PL_sv_undef;
+    sv = sv_2mortal(newSVpv(s, 0));
+    free(s);
+    return sv;
+}
+
+static void alt_push(void *data, int type, const char *val, size_t len)
+{
+    dTHX;
+    AV *av = data;
+    av_push(av, newSViv(type));
+    av_push(av, newSVpvn(val, len));
+}
+
+static void init_cxt(pTHX_ my_cxt_t *cxt)
+{
+    cxt->ssl_error = get_sv("IO::Socket::SSL::SSL_ERROR", GV_ADD);
+}
+
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Lib
+
+PROTOTYPES: DISABLE
+
+BOOT:
+{
+    MY_CXT_INIT;
+    init_cxt(aTHX_ &MY_CXT);
+    if (iss_init() != ISS_OK)
+        croak("IO::Socket::SSL: OpenSSL initialisation failed");
+}
+
+void
+CLONE(...)
+  CODE:
+    MY_CXT_CLONE;
+    init_cxt(aTHX_ &MY_CXT);
+
+UV
+openssl_version_number()
+  CODE:
+    RETVAL = iss_openssl_version_number();
+  OUTPUT:
+    RETVAL
+
+const char *
+openssl_version_text(int which)
+  CODE:
+    RETVAL = iss_openssl_version_text(which);
+  OUTPUT:
+    RETVAL
+
+SV *
+errstack()
+  CODE:
+  {
+    char buf[2048];
+    size_t n = iss_err_drain(buf, sizeof buf);
+    RETVAL = newSVpvn(buf, n);
+  }
+  OUTPUT:
+    RETVAL
+
+void
+forget_default_stores()
+  CODE:
+    iss_store_forget_defaults();
+
+int
+verify_hostname_of_cert(UV x509, SV *name, SV *scheme, int use_psl)
+  CODE:
+  {
+    iss_scheme s;
+    STRLEN len;
+    const char *p = SvPV(name, len);
+    memset(&s, 0, sizeof s);
+    if (SvROK(scheme) && SvTYPE(SvRV(scheme)) == SVt_PVAV) {
+        AV *av = (AV *)SvRV(scheme);
+        SV **e;
+        s.check = 1;
+        if ((e = av_fetch(av, 0, 0))) s.wildcards_in_cn = SvIV(*e);
+        if ((e = av_fetch(av, 1, 0))) s.wildcards_in_alt = SvIV(*e);
+        if ((e = av_fetch(av, 2, 0))) s.check_cn = SvIV(*e);
+        if ((e = av_fetch(av, 3, 0))) s.ip_in_cn = SvIV(*e);
+    } else if (!iss_scheme_by_name(SvPV_nolen(scheme), &s)) {
+        croak("scheme %s not defined", SvPV_nolen(scheme));
+    }
+    s.use_psl = use_psl;
+    if (!x509)
+        croak("no certificate given");
+    RETVAL = iss_verify_hostname(INT2PTR(void *, x509), p, len, &s);
+  }
+  OUTPUT:
+    RETVAL
+
+SV *
+x509_name(UV x509, int which)
+  CODE:
+    if (!x509)
+        XSRETURN_UNDEF;
+    RETVAL = SvREFCNT_inc(cstr_sv(aTHX_ iss_x509_name_oneline(INT2PTR(void *, x509), which)));
+  OUTPUT:
+    RETVAL
+
+SV *
+x509_cn(UV x509)
+  CODE:
+  {
+    size_t len = 0;
+    char *cn;
+    if (!x509)
+        XSRETURN_UNDEF;
+    cn = iss_x509_common_name(INT2PTR(void *, x509), &len);
+    RETVAL = cn ? newSVpvn(cn, len) : newSVpvs("");
+    free(cn);
+  }
+  OUTPUT:
+    RETVAL
+
+void
+x509_alt_names(UV x509)
+  PPCODE:
+  {
+    AV *av = (AV *)sv_2mortal((SV *)newAV());
+    SSize_t i;
+    if (!x509)
+        XSRETURN_EMPTY;
+    iss_x509_alt_names(INT2PTR(void *, x509), alt_push, av);
+    EXTEND(SP, av_len(av) + 1);
+    for (i = 0; i <= av_len(av); i++)
+        PUSHs(sv_2mortal(newSVsv(*av_fetch(av, i, 0))));
+  }
+
+SV *
+x509_digest(UV x509, const char *algo, int pubkey)
+  CODE:
+  {
+    unsigned char md[64];
+    int n;
+    if (!x509)
+        XSRETURN_UNDEF;
+    n = iss_x509_digest(INT2PTR(void *, x509), algo, pubkey, md);
+    if (n < 0)
+        croak("Digest algorithm %s is not available", algo);
+    RETVAL = newSVpvn((char *)md, n);
+  }
+  OUTPUT:
+    RETVAL
+
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Ctx
+
+SV *
+new(const char *class, int is_server, int min_version, int max_version, IV options)
+  CODE:
+  {
+    iss_ctx *ctx = iss_ctx_new(is_server, min_version, max_version, (long)options);
+    PERL_UNUSED_VAR(class);
+    if (!ctx)
+        XSRETURN_UNDEF;
+    RETVAL = wrap(aTHX_ ctx, &ctx_vtbl, "IO::Socket::SSL::_Ctx");
+  }
+  OUTPUT:
+    RETVAL
+
+UV
+ptr(SV *self)
+  CODE:
+    RETVAL = PTR2UV(iss_ctx_ssl_ctx(CTX(self)));
+  OUTPUT:
+    RETVAL
+
+SV *
+error(SV *self)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(self);
+    ctx_glue *g = iss_ctx_owner(ctx);
+    /* a Perl callback that died says more than OpenSSL's generic failure */
+    if (g && g->error && SvOK(g->error)) {
+        RETVAL = newSVsv(g->error);
+        sv_setsv(g->error, &PL_sv_undef);
+    } else {
+        RETVAL = newSVpv(iss_ctx_error(ctx), 0);
+    }
+  }
+  OUTPUT:
+    RETVAL
+
+int
+set_cipher_list(SV *self, const char *list)
+  CODE:
+    RETVAL = iss_ctx_set_cipher_list(CTX(self), list) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+set_ciphersuites(SV *self, const char *list)
+  CODE:
+    RETVAL = iss_ctx_set_ciphersuites(CTX(self), list) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+set_verify(SV *self, int mode, SV *scheme, int explicit_scheme, int use_psl)
+  CODE:
+  {
+    iss_scheme s;
+    memset(&s, 0, sizeof s);
+    if (SvROK(scheme) && SvTYPE(SvRV(scheme)) == SVt_PVAV) {
+        AV *av = (AV *)SvRV(scheme);
+        SV **e;
+        s.check = 1;
+        if ((e = av_fetch(av, 0, 0))) s.wildcards_in_cn = SvIV(*e);
+        if ((e = av_fetch(av, 1, 0))) s.wildcards_in_alt = SvIV(*e);
+        if ((e = av_fetch(av, 2, 0))) s.check_cn = SvIV(*e);
+        if ((e = av_fetch(av, 3, 0))) s.ip_in_cn = SvIV(*e);
+    } else if (SvOK(scheme) && !iss_scheme_by_name(SvPV_nolen(scheme), &s)) {
+        croak("scheme %s not defined", SvPV_nolen(scheme));
+    }
+    s.explicit_scheme = explicit_scheme;
+    s.use_psl = use_psl;
+    RETVAL = iss_ctx_set_verify(CTX(self), mode, SvOK(scheme) ? &s : NULL) == ISS_OK;
+  }
+  OUTPUT:
+    RETVAL
+
+void
+set_verify_callback(SV *self, SV *cb)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(self);
+    ctx_glue *g = glue_of(aTHX_ ctx);
+    SvREFCNT_dec(g->verify_cb);
+    g->verify_cb = SvOK(cb) ? newSVsv(cb) : NULL;
+    iss_ctx_set_verify_hook(ctx, g->verify_cb ? verify_hook : NULL, g);
+  }
+
+void
+set_passwd_callback(SV *self, SV *cb)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(self);
+    ctx_glue *g = glue_of(aTHX_ ctx);
+    SvREFCNT_dec(g->passwd_cb);
+    g->passwd_cb = SvOK(cb) ? newSVsv(cb) : NULL;
+    iss_ctx_set_passwd_hook(ctx, g->passwd_cb ? passwd_hook : NULL, g);
+  }
+
+int
+set_mode(SV *self, IV mode)
+  CODE:
+    RETVAL = iss_ctx_set_mode(CTX(self), (long)mode) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+set_session_id_context(SV *self, SV *id)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(id, len);
+    RETVAL = iss_ctx_set_session_id_context(CTX(self), p, len) == ISS_OK;
+  }
+  OUTPUT:
+    RETVAL
+
+int
+set_groups(SV *self, const char *list)
+  CODE:
+    RETVAL = iss_ctx_set_groups(CTX(self), list) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+set_dh(SV *self, SV *pem)
+  CODE:
+  {
+    STRLEN len = 0;
+    const char *p = SvOK(pem) ? SvPV(pem, len) : NULL;
+    RETVAL = iss_ctx_set_dh_pem(CTX(self), p, len) == ISS_OK;
+  }
+  OUTPUT:
+    RETVAL
+
+int
+set_dh_file(SV *self, const char *file)
+  CODE:
+    RETVAL = iss_ctx_set_dh_file(CTX(self), file) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+set_verify_flags(SV *self, UV flags)
+  CODE:
+    RETVAL = iss_ctx_set_verify_flags(CTX(self), (unsigned long)flags) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+load_ca(SV *self, SV *file, SV *dir)
+  CODE:
+    RETVAL = iss_ctx_load_ca(CTX(self), SvOK(file) ? SvPV_nolen(file) : NULL,
+                             SvOK(dir) ? SvPV_nolen(dir) : NULL) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+use_default_ca(SV *self, SV *file, SV *dir)
+  CODE:
+    RETVAL = iss_ctx_use_default_ca(CTX(self), SvOK(file) ? SvPV_nolen(file) : NULL,
+                                    SvOK(dir) ? SvPV_nolen(dir) : NULL) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+add_ca(SV *self, UV x509)
+  CODE:
+    if (!x509)
+        croak("SSL_ca: not an X509 handle");
+    RETVAL = iss_ctx_add_ca_x509(CTX(self), INT2PTR(void *, x509)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+load_crl_file(SV *self, const char *file)
+  CODE:
+    RETVAL = iss_ctx_load_crl_file(CTX(self), file) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+add_client_ca(SV *self, UV x509)
+  CODE:
+    if (!x509)
+        croak("SSL_client_ca: not an X509 handle");
+    RETVAL = iss_ctx_add_client_ca(CTX(self), INT2PTR(void *, x509)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+load_client_ca_file(SV *self, const char *file)
+  CODE:
+    RETVAL = iss_ctx_load_client_ca_file(CTX(self), file) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+void
+use_cert_file(SV *self, const char *file)
+  PPCODE:
+  {
+    int got_key = 0;
+    const char *fmt = NULL;
+    if (iss_ctx_use_cert_file(CTX(self), file, &got_key, &fmt) != ISS_OK)
+        XSRETURN_EMPTY;
+    mXPUSHp(fmt, strlen(fmt));
+    mXPUSHi(got_key);
+  }
+
+int
+use_key_file(SV *self, const char *file)
+  CODE:
+    RETVAL = iss_ctx_use_key_file(CTX(self), file) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+use_cert(SV *self, UV x509, int is_chain)
+  CODE:
+    if (!x509)
+        croak("SSL_cert: not an X509 handle");
+    RETVAL = iss_ctx_use_cert_x509(CTX(self), INT2PTR(void *, x509), is_chain) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+use_key(SV *self, UV pkey)
+  CODE:
+    if (!pkey)
+        croak("SSL_key: not an EVP_PKEY handle");
+    RETVAL = iss_ctx_use_key_pkey(CTX(self), INT2PTR(void *, pkey)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+int
+check_key(SV *self)
+  CODE:
+    RETVAL = iss_ctx_check_key(CTX(self)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Conn
+
+SV *
+new(const char *class, SV *ctxsv, int fd, int is_server)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(ctxsv);
+    iss_conn *c = iss_conn_new(ctx, fd, is_server);
+    PERL_UNUSED_VAR(class);
+    if (!c)
+        XSRETURN_UNDEF;
+    RETVAL = wrap(aTHX_ c, &conn_vtbl, "IO::Socket::SSL::_Conn");
+  }
+  OUTPUT:
+    RETVAL
+
+void
+free(SV *self)
+  CODE:
+  {
+    MAGIC *mg = find_mg(aTHX_ self, &conn_vtbl);
+    if (mg && mg->mg_ptr) {
+        iss_conn_free((iss_conn *)mg->mg_ptr);
+        mg->mg_ptr = NULL;
+    }
+  }
+
+UV
+ptr(SV *self)
+  CODE:
+    RETVAL = PTR2UV(iss_conn_ssl(CONN(self)));
+  OUTPUT:
+    RETVAL
+
+SV *
+error(SV *self)
+  CODE:
+  {
+    iss_conn *c = CONN(self);
+    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(c));
+    if (g && g->error && SvOK(g->error)) {
+        RETVAL = newSVsv(g->error);
+        sv_setsv(g->error, &PL_sv_undef);
+    } else {
+        RETVAL = newSVpv(iss_conn_error(c), 0);
+    }
+  }
+  OUTPUT:
+    RETVAL
+
+void
+callback_error(SV *self)
+  PPCODE:
+  {
+    int sev = -1;
+    const char *msg = iss_conn_cb_error(CONN(self), &sev);
+    if (!msg)
+        XSRETURN_EMPTY;
+    mXPUSHp(msg, strlen(msg));
+    mXPUSHi(sev);
+  }
+
+SV *
+warning(SV *self)
+  CODE:
+  {
+    const char *w = iss_conn_warning(CONN(self));
+    if (!*w)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpv(w, 0);
+  }
+  OUTPUT:
+    RETVAL
+
+int
+last_ret(SV *self)
+  CODE:
+    RETVAL = iss_conn_last_ret(CONN(self));
+  OUTPUT:
+    RETVAL
+
+int
+last_ssl_error(SV *self)
+  CODE:
+    RETVAL = iss_conn_ssl_error(CONN(self));
+  OUTPUT:
+    RETVAL
+
+int
+set_sni(SV *self, const char *host)
+  CODE:
+    RETVAL = iss_conn_set_sni(CONN(self), host) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+void
+set_verify_name(SV *self, SV *name)
+  CODE:
+    iss_conn_set_verify_name(CONN(self), SvOK(name) ? SvPV_nolen(name) : NULL);
+
+int
+handshake(SV *self, NV timeout)
+  CODE:
+  {
+    iss_conn *c = CONN(self);
+    /* the deadline survives signals: a handler runs, then the wait goes on */
+    NV start = mono_now();
+    for (;;) {
+        NV left = -1;
+        if (timeout >= 0) {
+            left = timeout - (mono_now() - start);
+            if (left < 0)
+                left = 0;
+        }
+        RETVAL = iss_conn_handshake(c, left);
+        if (RETVAL != ISS_EINTR)
+            break;
+        PERL_ASYNC_CHECK();
+    }
+  }
+  OUTPUT:
+    RETVAL
+
+int
+shutdown(SV *self, int fast, NV timeout)
+  CODE:
+    RETVAL = iss_conn_shutdown(CONN(self), fast, timeout);
+  OUTPUT:
+    RETVAL
+
+int
+get_shutdown(SV *self)
+  CODE:
+    RETVAL = iss_conn_get_shutdown(CONN(self));
+  OUTPUT:
+    RETVAL
+
+int
+version(SV *self)
+  CODE:
+    RETVAL = iss_conn_version(CONN(self));
+  OUTPUT:
+    RETVAL
+
+const char *
+cipher(SV *self)
+  CODE:
+    RETVAL = iss_conn_cipher(CONN(self));
+  OUTPUT:
+    RETVAL
+
+int
+session_reused(SV *self)
+  CODE:
+    RETVAL = iss_conn_session_reused(CONN(self));
+  OUTPUT:
+    RETVAL
+
+SV *
+servername(SV *self)
+  CODE:
+  {
+    const char *s = iss_conn_servername(CONN(self));
+    if (!s)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpv(s, 0);
+  }
+  OUTPUT:
+    RETVAL
+
+UV
+peer_cert(SV *self, int reload = 0)
+  CODE:
+  {
+    iss_conn *c = CONN(self);
+    if (reload)
+        iss_conn_forget_peer_cert(c);
+    RETVAL = PTR2UV(iss_conn_peer_cert(c));
+  }
+  OUTPUT:
+    RETVAL
+
+UV
+own_cert(SV *self)
+  CODE:
+    RETVAL = PTR2UV(iss_conn_own_cert(CONN(self)));
+  OUTPUT:
+    RETVAL
+
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL
+
+void
+sysread(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c)
+        FALLBACK("_plain_sysread", items, G_SCALAR);
+    ST(0) = do_read(aTHX_ self, c, buf, len, offset, 0);
+    XSRETURN(1);
+  }
+
+void
+read(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c)
+        FALLBACK("_plain_read", items, G_SCALAR);
+    ST(0) = do_read(aTHX_ self, c, buf, len, offset, 1);
+    XSRETURN(1);
+  }
+
+void
+peek(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c)
+        FALLBACK("_plain_peek", items, G_SCALAR);
+    ST(0) = do_read(aTHX_ self, c, buf, len, offset, 2);
+    XSRETURN(1);
+  }
+
+void
+syswrite(SV *self, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
+  ALIAS:
+    write = 1
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    STRLEN blen, len;
+    const char *p;
+    if (!c) {
+        int n;
+        PUTBACK;
+        n = call_plain(aTHX_ ix ? "_plain_write" : "_plain_syswrite", &ST(0), items, G_SCALAR);
+        SPAGAIN;
+        XSRETURN(n);
+    }
+    p = SvPV(buf, blen);
+    /* as the reference: a length of 0 or undef means the whole buffer */
+    len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
+    if (offset < 0) {
+        if ((STRLEN)-offset > blen)
+            croak("Offset outside string");
+        offset += blen;
+    }
+    if ((STRLEN)offset > blen) {
+        clear_error(aTHX);
+        io_fail(aTHX_ self, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+        XSRETURN_UNDEF;
+    }
+    if (len > blen - offset)
+        len = blen - offset;
+    ST(0) = do_write(aTHX_ self, c, p + offset, len, ix == 1);
+    XSRETURN(1);
+  }
+
+void
+print(SV *self, ...)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    SV *rv;
+    if (!c)
+        FALLBACK("_plain_print", items, G_SCALAR);
+    rv = print_impl(aTHX_ self, c, &ST(1), items - 1);
+    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    XSRETURN(1);
+  }
+
+void
+readline(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    I32 gimme = GIMME_V;
+    int n;
+    if (!c) {
+        PUTBACK;
+        n = call_plain(aTHX_ "_plain_readline", &ST(0), 1, gimme == G_LIST ? G_LIST : G_SCALAR);
+        return;
+    }
+    PUTBACK;
+    n = readline_impl(aTHX_ self, c, gimme == G_LIST ? G_LIST : G_SCALAR);
+    SPAGAIN;
+    XSRETURN(n);
+  }
+
+void
+getline(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    int n;
+    if (!c) {
+        PUTBACK;
+        n = call_plain(aTHX_ "_plain_readline", &ST(0), 1, G_SCALAR);
+        return;
+    }
+    PUTBACK;
+    n = readline_impl(aTHX_ self, c, G_SCALAR);
+    SPAGAIN;
+    XSRETURN(n);
+  }
+
+void
+getlines(SV *self)
+  PPCODE:
+  {
+    iss_conn *c;
+    int n;
+    if (GIMME_V != G_LIST)
+        croak("Use of getlines() not allowed in scalar context");
+    c = sock_conn(aTHX_ self);
+    if (!c) {
+        PUTBACK;
+        n = call_plain(aTHX_ "_plain_readline", &ST(0), 1, G_LIST);
+        return;
+    }
+    PUTBACK;
+    n = readline_impl(aTHX_ self, c, G_LIST);
+    SPAGAIN;
+    XSRETURN(n);
+  }
+
+void
+getc(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    char ch;
+    ssize_t n;
+    if (!c)
+        FALLBACK("_plain_getc", 1, G_SCALAR);
+    clear_error(aTHX);
+    do {
+        n = iss_conn_read(c, &ch, 1);
+        if (n == ISS_EINTR)
+            PERL_ASYNC_CHECK();
+    } while (n == ISS_EINTR);
+    if (n < 0)
+        io_fail(aTHX_ self, (int)n, "SSL read error");
+    if (n <= 0)
+        XSRETURN_UNDEF;
+    ST(0) = sv_2mortal(newSVpvn(&ch, 1));
+    XSRETURN(1);
+  }
+
+void
+eof(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    char ch;
+    ssize_t n;
+    if (!c)
+        FALLBACK("_plain_eof", 1, G_SCALAR);
+    if (iss_conn_pending(c))
+        XSRETURN_NO;
+    do {
+        n = iss_conn_peek(c, &ch, 1);
+        if (n == ISS_EINTR)
+            PERL_ASYNC_CHECK();
+    } while (n == ISS_EINTR);
+    /* would-block is not the end; an error is, as on a plain socket */
+    if (n == 0 || n == ISS_ERR)
+        XSRETURN_YES;
+    XSRETURN_NO;
+  }
+
+void
+pending(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c)
+        XSRETURN_UNDEF;
+    ST(0) = sv_2mortal(newSVuv(iss_conn_pending(c)));
+    XSRETURN(1);
+  }
+
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::SSL_HANDLE
+
+void
+READ(SV *tie, SV *buf, SSize_t len, SSize_t offset = 0)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c) {
+        SV *args[4];
+        int i, n;
+        args[0] = self;
+        for (i = 1; i < items; i++)
+            args[i] = ST(i);
+        PUTBACK;
+        n = call_plain(aTHX_ "sysread", args, items, G_SCALAR);
+        SPAGAIN;
+        XSRETURN(n);
+    }
+    ST(0) = do_read(aTHX_ self, c, buf, len, offset, 0);
+    XSRETURN(1);
+  }
+
+void
+READLINE(SV *tie)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    iss_conn *c = sock_conn(aTHX_ self);
+    I32 gimme = GIMME_V == G_LIST ? G_LIST : G_SCALAR;
+    int n;
+    if (!c) {
+        PUTBACK;
+        n = call_plain(aTHX_ "readline", &self, 1, gimme);
+        return;
+    }
+    PUTBACK;
+    n = readline_impl(aTHX_ self, c, gimme);
+    SPAGAIN;
+    XSRETURN(n);
+  }
+
+void
+WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    iss_conn *c = sock_conn(aTHX_ self);
+    STRLEN blen, len;
+    const char *p;
+    if (!c) {
+        SV *args[4];
+        int i, n;
+        args[0] = self;
+        for (i = 1; i < items; i++)
+            args[i] = ST(i);
+        PUTBACK;
+        n = call_plain(aTHX_ "syswrite", args, items, G_SCALAR);
+        SPAGAIN;
+        XSRETURN(n);
+    }
+    p = SvPV(buf, blen);
+    len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
+    if (offset < 0) {
+        if ((STRLEN)-offset > blen)
+            croak("Offset outside string");
+        offset += blen;
+    }
+    if ((STRLEN)offset > blen) {
+        io_fail(aTHX_ self, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+        XSRETURN_UNDEF;
+    }
+    if (len > blen - offset)
+        len = blen - offset;
+    ST(0) = do_write(aTHX_ self, c, p + offset, len, 0);
+    XSRETURN(1);
+  }
+
+void
+PRINT(SV *tie, ...)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    iss_conn *c = sock_conn(aTHX_ self);
+    SV *rv;
+    if (!c) {
+        int n;
+        ST(0) = self;
+        PUTBACK;
+        n = call_plain(aTHX_ "print", &ST(0), items, G_SCALAR);
+        SPAGAIN;
+        XSRETURN(n);
+    }
+    rv = print_impl(aTHX_ self, c, &ST(1), items - 1);
+    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    XSRETURN(1);
+  }
+
+void
+GETC(SV *tie)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    int n;
+    PUTBACK;
+    n = call_plain(aTHX_ "getc", &self, 1, G_SCALAR);
+    SPAGAIN;
+    XSRETURN(n);
+  }
+
+void
+EOF(SV *tie, ...)
+  PPCODE:
+  {
+    SV *self = tied_sock(aTHX_ tie);
+    int n;
+    PUTBACK;
+    n = call_plain(aTHX_ "eof", &self, 1, G_SCALAR);
+    SPAGAIN;
+    XSRETURN(n);
+  }

@@ -1,0 +1,570 @@
+/* conn.c: one TLS connection on a socket: handshake, reads (with line
+ * reading done in place), writes, pending data and close_notify. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "iss_internal.h"
+
+#define RBUF_SIZE (16384 + 512)   /* one full TLS record of plaintext */
+
+iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
+{
+    iss_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ssl = SSL_new(ctx->ssl_ctx);
+    if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+        iss_err_drain(ctx->err, sizeof ctx->err);
+        if (c->ssl)
+            SSL_free(c->ssl);
+        free(c);
+        return NULL;
+    }
+    SSL_set_ex_data(c->ssl, iss_conn_ex_index, c);
+    if (is_server)
+        SSL_set_accept_state(c->ssl);
+    else
+        SSL_set_connect_state(c->ssl);
+    iss_ctx_incref(ctx);
+    c->ctx = ctx;
+    c->fd = fd;
+    c->is_server = is_server;
+    c->cb_sev = -1;
+    return c;
+}
+
+void iss_conn_free(iss_conn *c)
+{
+    if (!c)
+        return;
+    /* Freeing without SSL_shutdown: nothing is sent, so a forked child that
+     * drops its copy never ends the parent's session. */
+    SSL_free(c->ssl);
+    X509_free(c->peer_cert);
+    iss_ctx_decref(c->ctx);
+    free(c->verify_name);
+    free(c->rbuf.data);
+    free(c->line.data);
+    free(c);
+}
+
+void *iss_conn_ssl(iss_conn *c) { return c->ssl; }
+iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
+int iss_conn_fd(iss_conn *c) { return c->fd; }
+const char *iss_conn_error(iss_conn *c) { return c->err; }
+int iss_conn_ssl_error(iss_conn *c) { return c->last_ssl_error; }
+int iss_conn_last_ret(iss_conn *c) { return c->last_ret; }
+const char *iss_conn_warning(iss_conn *c) { return c->warning; }
+
+const char *iss_conn_cb_error(iss_conn *c, int *severity)
+{
+    *severity = c->cb_sev;
+    return c->cb_sev >= 0 ? c->cb_err : NULL;
+}
+
+void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity)
+{
+    if (c->cb_sev > severity)
+        return;                   /* keep the more specific error */
+    c->cb_sev = severity;
+    snprintf(c->cb_err, sizeof c->cb_err, "%s", msg);
+}
+
+int iss_conn_set_sni(iss_conn *c, const char *host)
+{
+    if (SSL_set_tlsext_host_name(c->ssl, host))
+        return ISS_OK;
+    iss_err_drain(c->err, sizeof c->err);
+    return ISS_ERR;
+}
+
+int iss_conn_set_verify_name(iss_conn *c, const char *name)
+{
+    free(c->verify_name);
+    c->verify_name = name ? strdup(name) : NULL;
+    return ISS_OK;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Maps SSL_get_error() after a failed call to our status; records the error. */
+static int status_of(iss_conn *c, int r)
+{
+    int e = SSL_get_error(c->ssl, r);
+    c->last_ssl_error = e;
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        /* A blocking socket only "wants" when a signal interrupted read/write. */
+        if (errno == EINTR)
+            return ISS_EINTR;
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_READ ? ISS_WANT_READ : ISS_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        ERR_clear_error();
+        return 0;
+    default:
+        iss_err_drain(c->err, sizeof c->err);
+        return ISS_ERR;
+    }
+}
+
+int iss_conn_handshake(iss_conn *c, double timeout)
+{
+    int flags = -1, rc;
+    double deadline = 0;
+    if (timeout >= 0) {
+        flags = fcntl(c->fd, F_GETFL);
+        if (flags >= 0 && !(flags & O_NONBLOCK))
+            fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
+        else
+            flags = -1;           /* already non-blocking: nothing to restore */
+        deadline = now() + timeout;
+    }
+    c->err[0] = '\0';
+    for (;;) {
+        int r, ms;
+        struct pollfd pfd;
+        ERR_clear_error();
+        errno = 0;
+        r = SSL_do_handshake(c->ssl);
+        c->last_ret = r;
+        if (r == 1) {
+            rc = ISS_OK;
+            break;
+        }
+        rc = status_of(c, r);
+        if (rc == 0) {            /* close_notify during the handshake */
+            rc = ISS_ERR;
+            break;
+        }
+        if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
+            break;
+        ms = (int)((deadline - now()) * 1000 + 0.999);
+        if (ms <= 0) {
+            rc = ISS_TIMEOUT;
+            break;
+        }
+        pfd.fd = c->fd;
+        pfd.events = rc == ISS_WANT_READ ? POLLIN : POLLOUT;
+        pfd.revents = 0;
+        r = poll(&pfd, 1, ms);
+        if (r == 0) {
+            rc = ISS_TIMEOUT;
+            break;
+        }
+        if (r < 0) {
+            rc = errno == EINTR ? ISS_EINTR : ISS_ERR;
+            break;
+        }
+    }
+    if (flags >= 0) {
+        int saved = errno;
+        fcntl(c->fd, F_SETFL, flags);
+        errno = saved;
+    }
+    if (rc == ISS_TIMEOUT)
+        errno = ETIMEDOUT;
+    return rc;
+}
+
+/* One SSL_read into buf: >0 bytes, 0 EOF, <0 status. */
+static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)
+{
+    int r, e;
+    if (len > INT_MAX)
+        len = INT_MAX;
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_read(c->ssl, buf, (int)len);
+    if (r > 0)
+        return r;
+    e = SSL_get_error(c->ssl, r);
+    /* As the reference: a peer that vanishes without close_notify (OpenSSL
+     * 1.1 reports SYSCALL, 3.0 SSL "unexpected eof") reads as EOF unless the
+     * socket itself reported an error. */
+    if ((e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL) && errno == 0) {
+        c->last_ssl_error = e;
+        ERR_clear_error();
+        c->eof = 1;
+        return 0;
+    }
+    r = status_of(c, r);
+    if (r == 0)
+        c->eof = 1;
+    return r;
+}
+
+static int rbuf_reserve(iss_rbuf *b, size_t want)
+{
+    char *p;
+    size_t cap;
+    if (b->off && b->len == 0)
+        b->off = 0;
+    if (b->off + b->len + want <= b->cap)
+        return 0;
+    if (b->off) {                 /* compact before growing */
+        memmove(b->data, b->data + b->off, b->len);
+        b->off = 0;
+        if (b->len + want <= b->cap)
+            return 0;
+    }
+    cap = b->cap ? b->cap : 256;
+    while (cap < b->len + want)
+        cap *= 2;
+    p = realloc(b->data, cap);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int rbuf_append(iss_rbuf *b, const char *p, size_t n)
+{
+    if (rbuf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->off + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+/* Refills the record buffer (only when it is empty). */
+static ssize_t fill(iss_conn *c)
+{
+    ssize_t n;
+    if (!c->rbuf.data) {
+        c->rbuf.data = malloc(RBUF_SIZE);
+        if (!c->rbuf.data)
+            return ISS_ERR;
+        c->rbuf.cap = RBUF_SIZE;
+    }
+    c->rbuf.off = 0;
+    n = ssl_read(c, c->rbuf.data, c->rbuf.cap);
+    c->rbuf.len = n > 0 ? (size_t)n : 0;
+    return n;
+}
+
+static size_t take(iss_rbuf *b, char *dst, size_t len)
+{
+    size_t n = len < b->len ? len : b->len;
+    memcpy(dst, b->data + b->off, n);
+    b->off += n;
+    b->len -= n;
+    return n;
+}
+
+/* A line handed out last time is dropped when the next read starts. */
+static void line_settle(iss_conn *c)
+{
+    if (c->line_done) {
+        c->line.off = c->line.len = 0;
+        c->line_done = 0;
+    }
+}
+
+ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len)
+{
+    line_settle(c);
+    if (len == 0)
+        return 0;
+    /* Bytes kept by an interrupted line read come first: nothing is lost. */
+    if (c->line.len)
+        return take(&c->line, buf, len);
+    if (c->rbuf.len)
+        return take(&c->rbuf, buf, len);
+    return ssl_read(c, buf, len);
+}
+
+ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len)
+{
+    ssize_t n;
+    line_settle(c);
+    if (c->line.len) {
+        n = len < c->line.len ? len : c->line.len;
+        memcpy(buf, c->line.data + c->line.off, n);
+        return n;
+    }
+    if (!c->rbuf.len) {
+        n = fill(c);
+        if (n <= 0)
+            return n;
+    }
+    n = len < c->rbuf.len ? len : c->rbuf.len;
+    memcpy(buf, c->rbuf.data + c->rbuf.off, n);
+    return n;
+}
+
+size_t iss_conn_pending(iss_conn *c)
+{
+    size_t extra = c->line_done ? 0 : c->line.len;
+    return extra + c->rbuf.len + (size_t)SSL_pending(c->ssl);
+}
+
+ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all)
+{
+    size_t done = 0;
+    c->err[0] = '\0';
+    while (done < len) {
+        size_t chunk = len - done;
+        int r;
+        if (chunk > INT_MAX)
+            chunk = INT_MAX;
+        ERR_clear_error();
+        errno = 0;
+        r = SSL_write(c->ssl, buf + done, (int)chunk);
+        if (r > 0) {
+            done += r;
+            if (!all)
+                break;
+            continue;
+        }
+        r = status_of(c, r);
+        if (r == 0)
+            r = ISS_ERR;
+        return done ? (ssize_t)done : r;
+    }
+    return done;
+}
+
+/* Hands out the assembled line; it stays valid until the next call. */
+static ssize_t line_out(iss_conn *c, const char **out)
+{
+    *out = c->line.data + c->line.off;
+    c->line_done = 1;
+    return c->line.len;
+}
+
+/* Where delim ends in (tail of line accumulator + rbuf), as an offset just
+ * past it in rbuf; 0 when not found. Only a delimiter that straddles the two
+ * buffers needs the small stitched copy. */
+static size_t find_delim(iss_conn *c, const char *delim, size_t dlen)
+{
+    const char *p = c->rbuf.data + c->rbuf.off;
+    size_t n = c->rbuf.len;
+    const char *hit;
+    if (dlen > 1 && c->line.len) {
+        char tmp[2 * 64];
+        size_t k = c->line.len < dlen - 1 ? c->line.len : dlen - 1;
+        size_t m = n < dlen - 1 ? n : dlen - 1;
+        if (dlen <= 64) {
+            size_t i;
+            memcpy(tmp, c->line.data + c->line.off + c->line.len - k, k);
+            memcpy(tmp + k, p, m);
+            for (i = 0; i < k && i + dlen <= k + m; i++)
+                if (memcmp(tmp + i, delim, dlen) == 0)
+                    return i + dlen - k;
+        }
+    }
+    if (dlen == 1)
+        hit = memchr(p, delim[0], n);
+    else
+        hit = memmem(p, n, delim, dlen);
+    return hit ? (size_t)(hit - p) + dlen : 0;
+}
+
+ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
+                          const char **out)
+{
+    size_t end = 0;
+    int found = 0;
+    line_settle(c);
+    if (para) {
+        delim = "\n\n";
+        dlen = 2;
+    }
+    for (;;) {
+        if (c->rbuf.len == 0) {
+            ssize_t r = fill(c);
+            if (r <= 0) {
+                /* EOF, or the socket would block: return what we have, as the
+                 * reference does; a signal or error keeps it for next time. */
+                if (c->line.len && (found || r == 0 || r == ISS_WANT_READ || r == ISS_WANT_WRITE))
+                    return line_out(c, out);
+                return r;
+            }
+        }
+        if (!found) {
+            end = find_delim(c, delim, dlen);
+            if (!end) {
+                if (rbuf_append(&c->line, c->rbuf.data + c->rbuf.off, c->rbuf.len) < 0)
+                    return ISS_ERR;
+                c->rbuf.len = 0;
+                continue;
+            }
+            found = 1;
+        } else {
+            end = 0;              /* swallowing newlines across a record boundary */
+        }
+        if (para) {
+            while (end < c->rbuf.len && c->rbuf.data[c->rbuf.off + end] == '\n')
+                end++;
+            if (end == c->rbuf.len) {
+                /* More newlines may follow in the next record. */
+                if (rbuf_append(&c->line, c->rbuf.data + c->rbuf.off, end) < 0)
+                    return ISS_ERR;
+                c->rbuf.len = 0;
+                continue;
+            }
+        }
+        if (c->line.len == 0) {
+            /* The common case: the whole line is inside this record. */
+            *out = c->rbuf.data + c->rbuf.off;
+            c->rbuf.off += end;
+            c->rbuf.len -= end;
+            return end;
+        }
+        if (rbuf_append(&c->line, c->rbuf.data + c->rbuf.off, end) < 0)
+            return ISS_ERR;
+        c->rbuf.off += end;
+        c->rbuf.len -= end;
+        return line_out(c, out);
+    }
+}
+
+ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
+{
+    line_settle(c);
+    for (;;) {
+        size_t want = n - c->line.len;
+        if (c->rbuf.len == 0) {
+            ssize_t r = fill(c);
+            if (r <= 0) {
+                if (c->line.len && (r == 0 || r == ISS_WANT_READ || r == ISS_WANT_WRITE))
+                    return line_out(c, out);
+                return r;
+            }
+        }
+        if (c->line.len == 0 && c->rbuf.len >= n) {
+            *out = c->rbuf.data + c->rbuf.off;
+            c->rbuf.off += n;
+            c->rbuf.len -= n;
+            return n;
+        }
+        if (want > c->rbuf.len)
+            want = c->rbuf.len;
+        if (rbuf_append(&c->line, c->rbuf.data + c->rbuf.off, want) < 0)
+            return ISS_ERR;
+        c->rbuf.off += want;
+        c->rbuf.len -= want;
+        if (c->line.len == n)
+            return line_out(c, out);
+    }
+}
+
+ssize_t iss_conn_readall(iss_conn *c, const char **out)
+{
+    line_settle(c);
+    for (;;) {
+        ssize_t r;
+        if (c->rbuf.len) {
+            if (rbuf_append(&c->line, c->rbuf.data + c->rbuf.off, c->rbuf.len) < 0)
+                return ISS_ERR;
+            c->rbuf.len = 0;
+        }
+        r = fill(c);
+        if (r > 0)
+            continue;
+        if (r == 0 || r == ISS_WANT_READ || r == ISS_WANT_WRITE) {
+            if (c->line.len || r == 0)
+                return line_out(c, out);
+        }
+        return r;
+    }
+}
+
+int iss_conn_get_shutdown(iss_conn *c)
+{
+    return SSL_get_shutdown(c->ssl);
+}
+
+/* SSL_shutdown with SIGPIPE held back: a peer that is already gone must not
+ * kill the process just because we say goodbye (the reference ignores
+ * SIGPIPE around its shutdown too). */
+static int shutdown_once(iss_conn *c)
+{
+    sigset_t block, old, pending;
+    int r, had_pending;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    sigpending(&pending);
+    had_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_shutdown(c->ssl);
+    if (!had_pending) {
+        int saved = errno;
+        struct timespec zero = {0, 0};
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE))
+            sigtimedwait(&block, NULL, &zero);
+        errno = saved;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
+
+int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
+{
+    double deadline = timeout >= 0 ? now() + timeout : 0;
+    int flags = -1;
+    int rc = ISS_OK;
+    if (timeout >= 0) {
+        flags = fcntl(c->fd, F_GETFL);
+        if (flags >= 0 && !(flags & O_NONBLOCK))
+            fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
+        else
+            flags = -1;
+    }
+    for (;;) {
+        int st = SSL_get_shutdown(c->ssl);
+        int r;
+        if ((st & SSL_SENT_SHUTDOWN) && ((st & SSL_RECEIVED_SHUTDOWN) || fast))
+            break;
+        r = shutdown_once(c);
+        if (r == 1)
+            break;
+        if (r == 0)
+            continue;             /* sent; now wait for the peer's (unless fast) */
+        rc = status_of(c, r);
+        if (rc == 0) {
+            rc = ISS_OK;
+            break;
+        }
+        if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
+            break;
+        {
+            int ms = (int)((deadline - now()) * 1000 + 0.999);
+            struct pollfd pfd;
+            if (ms <= 0) {
+                rc = ISS_TIMEOUT;
+                break;
+            }
+            pfd.fd = c->fd;
+            pfd.events = rc == ISS_WANT_READ ? POLLIN : POLLOUT;
+            r = poll(&pfd, 1, ms);
+            if (r <= 0) {
+                rc = r == 0 ? ISS_TIMEOUT : (errno == EINTR ? ISS_EINTR : ISS_ERR);
+                break;
+            }
+            rc = ISS_OK;
+        }
+    }
+    if (flags >= 0) {
+        int saved = errno;
+        fcntl(c->fd, F_SETFL, flags);
+        errno = saved;
+    }
+    return rc;
+}

@@ -1,0 +1,172 @@
+/* iss.h: the public C API of the TLS core behind IO::Socket::SSL (no Perl in here). */
+#ifndef ISS_H
+#define ISS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Status codes, as libtls: anything >= 0 is success (or a byte count). */
+#define ISS_OK          0
+#define ISS_ERR        -1
+#define ISS_WANT_READ  -2
+#define ISS_WANT_WRITE -3
+#define ISS_EINTR      -4   /* a signal interrupted a wait: let Perl run its handler, then call again */
+#define ISS_TIMEOUT    -5
+
+/* Severity of an internal error, the reference's ranking: a later error only
+ * replaces an earlier one of the same or lower severity. */
+#define ISS_SEV_FALLBACK 0
+#define ISS_SEV_OPENSSL  4
+#define ISS_SEV_VERIFY   5
+#define ISS_SEV_NONAME   8
+#define ISS_SEV_FATAL    9
+
+typedef struct iss_ctx iss_ctx;
+typedef struct iss_conn iss_conn;
+
+/* ---- library (lib.c) ---- */
+int iss_init(void);
+unsigned long iss_openssl_version_number(void);
+const char *iss_openssl_version_text(int which);
+/* Drain OpenSSL's (thread-local) error queue into buf as the reference prints
+ * it: "error:XXXXXXXX:lib::reason" joined by single spaces. Returns length. */
+size_t iss_err_drain(char *buf, size_t len);
+void iss_err_clear(void);
+void iss_err_string(unsigned long e, char *buf, size_t len);
+
+/* ---- host name schemes (verify.c) ---- */
+enum { ISS_WILD_NONE = 0, ISS_WILD_FULL_LABEL, ISS_WILD_LEFTMOST, ISS_WILD_ANYWHERE };
+enum { ISS_CN_NEVER = 0, ISS_CN_ALWAYS, ISS_CN_WHEN_ONLY };
+typedef struct iss_scheme {
+    int check;            /* 0: scheme 'none', nothing is checked */
+    int wildcards_in_cn;
+    int wildcards_in_alt;
+    int check_cn;
+    int ip_in_cn;         /* 0, 1 (any), 4, 6 */
+    int use_psl;          /* 1: refuse wildcards covering a public suffix */
+    int explicit_scheme;  /* the user named a scheme: an unknown peer name is an error */
+} iss_scheme;
+/* Fills *s from a predefined scheme name; returns 0 if the name is unknown. */
+int iss_scheme_by_name(const char *name, iss_scheme *s);
+/* The reference's verify_hostname_of_cert on an X509* (given as pointer).
+ * Returns 1 match, 0 no match. */
+int iss_verify_hostname(const void *x509, const char *name, size_t namelen,
+                        const iss_scheme *s);
+
+/* ---- public suffixes (psl.c) ---- */
+/* Number of trailing labels of host (ASCII, lower case not required) that form
+ * its public suffix, using the built-in list; min_suffix when nothing matches. */
+int iss_psl_suffix_labels(const char *host, size_t len, int min_suffix);
+
+/* ---- contexts (ctx.c) ---- */
+/* Perl callback trampolines, registered by the glue. Each runs the Perl code
+ * under G_EVAL; a Perl die is recorded by the glue and reported as failure. */
+typedef int (*iss_verify_hook)(void *data, int ok, void *store_ctx, void *x509, int depth,
+                               int err);
+typedef int (*iss_passwd_hook)(void *data, int rwflag, char *buf, int size);
+
+iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long options);
+void iss_ctx_incref(iss_ctx *ctx);
+void iss_ctx_decref(iss_ctx *ctx);        /* NULL is fine */
+void *iss_ctx_ssl_ctx(iss_ctx *ctx);      /* borrowed SSL_CTX* */
+const char *iss_ctx_error(iss_ctx *ctx);  /* OpenSSL text of the last failure */
+int iss_ctx_is_server(iss_ctx *ctx);
+/* Data of the glue (callbacks) that lives exactly as long as the context:
+ * free_fn runs when the last reference goes. */
+void iss_ctx_set_owner(iss_ctx *ctx, void *data, void (*free_fn)(void *));
+void *iss_ctx_owner(iss_ctx *ctx);
+
+int iss_ctx_set_cipher_list(iss_ctx *ctx, const char *list);
+int iss_ctx_set_ciphersuites(iss_ctx *ctx, const char *list);
+int iss_ctx_set_verify(iss_ctx *ctx, int mode, const iss_scheme *scheme);
+void iss_ctx_set_verify_hook(iss_ctx *ctx, iss_verify_hook fn, void *data);
+void iss_ctx_set_passwd_hook(iss_ctx *ctx, iss_passwd_hook fn, void *data);
+int iss_ctx_set_mode(iss_ctx *ctx, long mode);
+int iss_ctx_set_session_id_context(iss_ctx *ctx, const char *id, size_t len);
+int iss_ctx_set_groups(iss_ctx *ctx, const char *list);
+int iss_ctx_set_dh_pem(iss_ctx *ctx, const char *pem, size_t len);   /* NULL: built-in group */
+int iss_ctx_set_dh_file(iss_ctx *ctx, const char *file);
+int iss_ctx_set_verify_flags(iss_ctx *ctx, unsigned long flags);
+
+/* ---- trust store (store.c) ---- */
+/* file/dir may be NULL; dir may hold several directories separated by ':'. */
+int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir);
+/* The process-wide default store for (file, dir), parsed once and shared. */
+int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir);
+int iss_ctx_add_ca_x509(iss_ctx *ctx, void *x509);
+int iss_ctx_load_crl_file(iss_ctx *ctx, const char *file);
+int iss_ctx_add_client_ca(iss_ctx *ctx, void *x509);
+int iss_ctx_load_client_ca_file(iss_ctx *ctx, const char *file);
+void iss_store_forget_defaults(void);
+
+/* ---- certificates and keys (certs.c) ---- */
+/* Loads a certificate (and chain) from PEM, DER or PKCS#12, detected by content.
+ * *got_key is set when the file also carried the private key (PKCS#12). */
+int iss_ctx_use_cert_file(iss_ctx *ctx, const char *file, int *got_key, const char **fmt);
+int iss_ctx_use_key_file(iss_ctx *ctx, const char *file);
+int iss_ctx_use_cert_x509(iss_ctx *ctx, void *x509, int is_chain);
+int iss_ctx_use_key_pkey(iss_ctx *ctx, void *pkey);
+int iss_ctx_check_key(iss_ctx *ctx);
+
+/* ---- connections (conn.c) ---- */
+iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server);
+void iss_conn_free(iss_conn *c);          /* frees the SSL*, never sends close_notify */
+void *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
+iss_ctx *iss_conn_ctx(iss_conn *c);
+int iss_conn_fd(iss_conn *c);
+const char *iss_conn_error(iss_conn *c);  /* OpenSSL text of the last failure */
+int iss_conn_ssl_error(iss_conn *c);      /* SSL_get_error() of the last failure */
+int iss_conn_last_ret(iss_conn *c);       /* raw return of the last SSL_do_handshake */
+/* The error raised inside a callback during the handshake (e.g. host name). */
+const char *iss_conn_cb_error(iss_conn *c, int *severity);
+void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity);
+const char *iss_conn_warning(iss_conn *c);   /* a warning to emit after the handshake */
+
+int iss_conn_set_sni(iss_conn *c, const char *host);
+int iss_conn_set_verify_name(iss_conn *c, const char *name);
+
+/* Drives the handshake. timeout < 0: as the socket is (blocking or not);
+ * timeout >= 0: bounded by poll() on a temporarily non-blocking socket. */
+int iss_conn_handshake(iss_conn *c, double timeout);
+/* Reads up to len bytes (at most one record). >0 bytes, 0 EOF, <0 status. */
+ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len);
+ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len);
+/* Writes at most len bytes; all=1 loops until everything is written (blocking). */
+ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all);
+size_t iss_conn_pending(iss_conn *c);
+
+/* Line reading. delim/dlen: the separator; para=1 for paragraph mode (the
+ * reference: "\n\n" then as many "\n" as follow). On success *out points at
+ * the line, valid until the next call on c. Returns length, 0 at EOF with no
+ * data, or a status < 0 (a status never loses data already collected: the
+ * partial line is kept and returned by a later call). */
+ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
+                          const char **out);
+/* Fixed-size record (\N): up to n bytes, fewer only at EOF / would-block. */
+ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out);
+/* Everything until EOF (or would-block with data). */
+ssize_t iss_conn_readall(iss_conn *c, const char **out);
+
+/* close_notify: ISS_OK when done (sent, and received unless fast), status otherwise. */
+int iss_conn_shutdown(iss_conn *c, int fast, double timeout);
+int iss_conn_get_shutdown(iss_conn *c);   /* SSL_SENT_SHUTDOWN=1 | SSL_RECEIVED_SHUTDOWN=2 */
+
+/* ---- introspection (x509info.c) ---- */
+int iss_conn_version(iss_conn *c);
+const char *iss_conn_cipher(iss_conn *c);
+int iss_conn_session_reused(iss_conn *c);
+const char *iss_conn_servername(iss_conn *c);
+void *iss_conn_peer_cert(iss_conn *c);     /* borrowed, cached X509* or NULL */
+void iss_conn_forget_peer_cert(iss_conn *c);
+void *iss_conn_own_cert(iss_conn *c);      /* borrowed X509* or NULL */
+/* X509_NAME_oneline of subject (which=0) or issuer (1); returns malloc'd string. */
+char *iss_x509_name_oneline(const void *x509, int which);
+/* Common name as X509_NAME_get_text_by_NID returns it; malloc'd, may be NULL. */
+char *iss_x509_common_name(const void *x509, size_t *len);
+/* subjectAltNames: calls fn(type, value, len) per entry; IPs packed. */
+int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, size_t),
+                       void *data);
+/* Digest of the certificate or (pubkey=1) its public key; returns length or -1. */
+int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned char *out);
+
+#endif

@@ -1,0 +1,60 @@
+/* iss_internal.h: struct layouts shared by the files of c_src/ only. */
+#ifndef ISS_INTERNAL_H
+#define ISS_INTERNAL_H
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include "iss.h"
+
+#define ISS_ERRLEN 1024
+
+struct iss_ctx {
+    SSL_CTX *ssl_ctx;
+    int refs;                 /* owners: the Perl object and each connection */
+    int is_server;
+    int verify_mode;
+    int shared_store;         /* the cert store is a process-wide default */
+    iss_scheme scheme;        /* host name check on the client, when scheme.check */
+    iss_verify_hook verify_hook;
+    void *verify_data;
+    void *owner;              /* the glue's data, freed with the context */
+    void (*owner_free)(void *);
+    iss_passwd_hook passwd_hook;
+    void *passwd_data;
+    char err[ISS_ERRLEN];
+};
+
+/* Decrypted bytes we took from OpenSSL but have not handed out yet. Line
+ * reading scans them in place; sysread and peek serve from them first. */
+typedef struct iss_rbuf {
+    char *data;
+    size_t cap, off, len;     /* unread bytes are data[off .. off+len) */
+} iss_rbuf;
+
+struct iss_conn {
+    SSL *ssl;
+    iss_ctx *ctx;             /* counted reference */
+    int fd;
+    int is_server;
+    int last_ssl_error;
+    int last_ret;             /* raw return of the last SSL_do_handshake */
+    int eof;                  /* a clean EOF was seen */
+    int line_done;            /* line.data was handed out; drop it on the next call */
+    X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
+    char *verify_name;        /* host name to check the leaf against */
+    iss_rbuf rbuf;
+    iss_rbuf line;            /* the line being assembled across records */
+    int cb_sev;               /* severity of cb_err, -1 when none */
+    char cb_err[256];
+    char warning[256];
+    char err[ISS_ERRLEN];
+};
+
+extern int iss_conn_ex_index;
+extern int iss_ctx_ex_index;
+
+void iss_ctx_record_error(iss_ctx *ctx);
+int iss_verify_cb(int ok, X509_STORE_CTX *store);
+
+#endif

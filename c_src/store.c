@@ -1,0 +1,174 @@
+/* store.c: trust stores: CA files and directories, CRLs, client CA lists, and
+ * the process-wide default store that every context on the defaults shares. */
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <openssl/pem.h>
+#include "iss_internal.h"
+
+int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir)
+{
+    if (file && !*file)
+        file = NULL;
+    if (dir && !*dir)
+        dir = NULL;
+    if (!file && !dir)
+        return ISS_OK;
+    if (SSL_CTX_load_verify_locations(ctx->ssl_ctx, file, dir))
+        return ISS_OK;
+    iss_ctx_record_error(ctx);
+    return ISS_ERR;
+}
+
+/* The system bundle is ~140 certificates: parsing it costs tens of ms, and
+ * HTTP clients build a context per connection. One parsed X509_STORE per
+ * (file, dir) pair is kept for the life of the process and shared by
+ * reference count; contexts that would modify it get a private copy first. */
+struct default_store {
+    char *file, *dir;
+    X509_STORE *store;
+    struct default_store *next;
+};
+static struct default_store *defaults;
+static pthread_mutex_t defaults_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static X509_STORE *store_load(const char *file, const char *dir)
+{
+    X509_STORE *st = X509_STORE_new();
+    if (!st)
+        return NULL;
+    if (!X509_STORE_load_locations(st, file, dir)) {
+        X509_STORE_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
+{
+    struct default_store *d;
+    X509_STORE *st = NULL;
+    if (file && !*file)
+        file = NULL;
+    if (dir && !*dir)
+        dir = NULL;
+    if (!file && !dir)
+        return ISS_OK;
+    pthread_mutex_lock(&defaults_lock);
+    for (d = defaults; d; d = d->next)
+        if (same(d->file, file) && same(d->dir, dir))
+            break;
+    if (!d) {
+        st = store_load(file, dir);
+        if (st && (d = calloc(1, sizeof *d)) != NULL) {
+            d->file = dup_or_null(file);
+            d->dir = dup_or_null(dir);
+            d->store = st;
+            d->next = defaults;
+            defaults = d;
+        } else if (st) {
+            X509_STORE_free(st);
+            st = NULL;
+        }
+    }
+    if (d)
+        st = d->store;
+    if (st)
+        SSL_CTX_set1_cert_store(ctx->ssl_ctx, st);   /* takes a reference */
+    pthread_mutex_unlock(&defaults_lock);
+    if (!st) {
+        iss_ctx_record_error(ctx);
+        return ISS_ERR;
+    }
+    ctx->shared_store = 1;
+    return ISS_OK;
+}
+
+void iss_store_forget_defaults(void)
+{
+    struct default_store *d, *next;
+    pthread_mutex_lock(&defaults_lock);
+    for (d = defaults; d; d = next) {
+        next = d->next;
+        X509_STORE_free(d->store);    /* contexts keep their own references */
+        free(d->file);
+        free(d->dir);
+        free(d);
+    }
+    defaults = NULL;
+    pthread_mutex_unlock(&defaults_lock);
+}
+
+/* Before adding to a shared store, give the context its own copy. */
+static int store_unshare(iss_ctx *ctx)
+{
+    X509_STORE *st;
+    STACK_OF(X509) *certs;
+    int i;
+    if (!ctx->shared_store)
+        return ISS_OK;
+    st = X509_STORE_new();
+    if (!st)
+        return ISS_ERR;
+    certs = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx->ssl_ctx));
+    for (i = 0; certs && i < sk_X509_num(certs); i++)
+        X509_STORE_add_cert(st, sk_X509_value(certs, i));
+    sk_X509_pop_free(certs, X509_free);
+    SSL_CTX_set_cert_store(ctx->ssl_ctx, st);     /* drops our ref on the shared one */
+    ctx->shared_store = 0;
+    return ISS_OK;
+}
+
+int iss_ctx_add_ca_x509(iss_ctx *ctx, void *x509)
+{
+    if (store_unshare(ctx) != ISS_OK ||
+        !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx->ssl_ctx), (X509 *)x509)) {
+        iss_ctx_record_error(ctx);
+        return ISS_ERR;
+    }
+    return ISS_OK;
+}
+
+int iss_ctx_load_crl_file(iss_ctx *ctx, const char *file)
+{
+    BIO *bio = BIO_new_file(file, "r");
+    X509_CRL *crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+    int rc = ISS_ERR;
+    BIO_free(bio);
+    if (crl && store_unshare(ctx) == ISS_OK &&
+        X509_STORE_add_crl(SSL_CTX_get_cert_store(ctx->ssl_ctx), crl))
+        rc = ISS_OK;
+    X509_CRL_free(crl);
+    if (rc != ISS_OK)
+        iss_ctx_record_error(ctx);
+    return rc;
+}
+
+int iss_ctx_add_client_ca(iss_ctx *ctx, void *x509)
+{
+    if (SSL_CTX_add_client_CA(ctx->ssl_ctx, (X509 *)x509))
+        return ISS_OK;
+    iss_ctx_record_error(ctx);
+    return ISS_ERR;
+}
+
+int iss_ctx_load_client_ca_file(iss_ctx *ctx, const char *file)
+{
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
+    if (!names) {
+        iss_ctx_record_error(ctx);
+        return ISS_ERR;
+    }
+    SSL_CTX_set_client_CA_list(ctx->ssl_ctx, names);
+    return ISS_OK;
+}

@@ -1,0 +1,119 @@
+/* x509info.c: what a connection and its certificates tell about themselves. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "iss_internal.h"
+
+int iss_conn_version(iss_conn *c) { return SSL_version(c->ssl); }
+
+const char *iss_conn_cipher(iss_conn *c)
+{
+    return SSL_get_cipher_name(c->ssl);
+}
+
+int iss_conn_session_reused(iss_conn *c) { return SSL_session_reused(c->ssl); }
+
+const char *iss_conn_servername(iss_conn *c)
+{
+    return SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+}
+
+void *iss_conn_peer_cert(iss_conn *c)
+{
+    if (!c->peer_cert)
+        c->peer_cert = SSL_get1_peer_certificate(c->ssl);
+    return c->peer_cert;
+}
+
+void iss_conn_forget_peer_cert(iss_conn *c)
+{
+    X509_free(c->peer_cert);
+    c->peer_cert = NULL;
+}
+
+void *iss_conn_own_cert(iss_conn *c) { return SSL_get_certificate(c->ssl); }
+
+char *iss_x509_name_oneline(const void *x509, int which)
+{
+    const X509_NAME *n = which ? X509_get_issuer_name(x509) : X509_get_subject_name(x509);
+    char *s = n ? X509_NAME_oneline(n, NULL, 0) : NULL;
+    char *out;
+    if (!s)
+        return NULL;
+    out = strdup(s);              /* callers free() with the C library */
+    OPENSSL_free(s);
+    return out;
+}
+
+char *iss_x509_common_name(const void *x509, size_t *len)
+{
+    const X509_NAME *n = X509_get_subject_name(x509);
+    int i = n ? X509_NAME_get_index_by_NID(n, NID_commonName, -1) : -1;
+    const ASN1_STRING *d;
+    char *out;
+    if (i < 0)
+        return NULL;
+    d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+    /* The raw bytes, as X509_NAME_get_text_by_NID gives them: an embedded NUL
+     * stays and so can never match a host name. */
+    *len = (size_t)ASN1_STRING_length(d);
+    out = malloc(*len + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, ASN1_STRING_get0_data(d), *len);
+    out[*len] = '\0';
+    return out;
+}
+
+int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, size_t),
+                       void *data)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x509, NID_subject_alt_name, NULL, NULL);
+    int i, n;
+    if (!gens)
+        return 0;
+    n = sk_GENERAL_NAME_num(gens);
+    for (i = 0; i < n; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        switch (g->type) {
+        case GEN_DNS:
+        case GEN_EMAIL:
+        case GEN_URI:
+        case GEN_IPADD: {
+            const ASN1_STRING *s = g->d.ia5;   /* the same ASN1_STRING layout for all four */
+            fn(data, g->type, (const char *)ASN1_STRING_get0_data(s),
+               (size_t)ASN1_STRING_length(s));
+            break;
+        }
+        case GEN_DIRNAME: {
+            char *s = X509_NAME_oneline(g->d.directoryName, NULL, 0);
+            if (s)
+                fn(data, g->type, s, strlen(s));
+            OPENSSL_free(s);
+            break;
+        }
+        case GEN_RID: {
+            char buf[128];
+            int l = OBJ_obj2txt(buf, sizeof buf, g->d.registeredID, 1);
+            if (l > 0)
+                fn(data, g->type, buf, (size_t)l < sizeof buf ? (size_t)l : sizeof buf - 1);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    return n;
+}
+
+int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned char *out)
+{
+    const EVP_MD *md = EVP_get_digestbyname(algo);
+    unsigned int len = 0;
+    int ok;
+    if (!md)
+        return -1;
+    ok = pubkey ? X509_pubkey_digest(x509, md, out, &len) : X509_digest(x509, md, out, &len);
+    return ok ? (int)len : -1;
+}

@@ -1,0 +1,1040 @@
+package IO::Socket::SSL;
+# The public class: import flags and exports, socket set-up (new, accept,
+# start_SSL), errors and introspection. The TLS work is done in C (c_src/,
+# reached through SSL.xs); the hot I/O methods are XS subs in this package.
+
+use strict;
+use warnings;
+no warnings 'uninitialized';
+
+our $VERSION = '2.099';
+
+use IO::Socket ();
+use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF);
+use Carp;
+use Scalar::Util qw(dualvar weaken);
+
+require XSLoader;
+XSLoader::load('IO::Socket::SSL', $VERSION);
+require IO::Socket::SSL::SSL_Context;
+
+our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
+*ERROR = \$SSL_ERROR;
+$DEBUG ||= 0;
+
+# Base class: IO::Socket::IP (dual stack) when it is recent enough, else
+# IO::Socket::INET6, else IPv4 only.
+my $IOCLASS;
+BEGIN {
+    local $SIG{__DIE__};
+    if (eval { require IO::Socket::IP; IO::Socket::IP->VERSION(0.31); 1 }) {
+        $IOCLASS = 'IO::Socket::IP';
+    } elsif (eval { require IO::Socket::INET6; IO::Socket::INET6->VERSION(2.62); 1 }) {
+        $IOCLASS = 'IO::Socket::INET6';
+    } else {
+        require IO::Socket::INET;
+        $IOCLASS = 'IO::Socket::INET';
+    }
+    @ISA = ($IOCLASS);
+}
+use constant CAN_IPV6 => $IOCLASS eq 'IO::Socket::INET' ? '' : $IOCLASS;
+
+use constant {
+    SSL_VERIFY_NONE                 => 0,
+    SSL_VERIFY_PEER                 => 1,
+    SSL_VERIFY_FAIL_IF_NO_PEER_CERT => 2,
+    SSL_VERIFY_CLIENT_ONCE          => 4,
+    SSL_OCSP_NO_STAPLE              => 0b00001,
+    SSL_OCSP_MUST_STAPLE            => 0b00010,
+    SSL_OCSP_FAIL_HARD              => 0b00100,
+    SSL_OCSP_FULL_CHAIN             => 0b01000,
+    SSL_OCSP_TRY_STAPLE             => 0b10000,
+    GEN_DNS                         => 2,
+    GEN_IPADD                       => 7,
+    NID_CommonName                  => 13,
+};
+# $SSL_ERROR after would-block: dualvars that compare equal to these.
+use constant SSL_WANT_READ  => dualvar(2, 'SSL wants a read first');
+use constant SSL_WANT_WRITE => dualvar(3, 'SSL wants a write first');
+
+# Status codes of the C core (c_src/iss.h).
+use constant {
+    _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
+    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_INTERNAL => -101,
+};
+
+@EXPORT = qw(
+    SSL_WANT_READ SSL_WANT_WRITE SSL_VERIFY_NONE SSL_VERIFY_PEER
+    SSL_VERIFY_FAIL_IF_NO_PEER_CERT SSL_VERIFY_CLIENT_ONCE
+    SSL_OCSP_NO_STAPLE SSL_OCSP_TRY_STAPLE SSL_OCSP_MUST_STAPLE
+    SSL_OCSP_FAIL_HARD SSL_OCSP_FULL_CHAIN
+    $SSL_ERROR GEN_DNS GEN_IPADD
+);
+
+my @caller_force_inet4;
+sub import {
+    my $class = shift;
+    my @export;
+    for (@_) {
+        if (/^inet4$/i) {
+            require IO::Socket::INET;
+            @ISA = 'IO::Socket::INET';
+            @caller_force_inet4 = caller();
+        } elsif (/^inet6$/i) {
+            if (!$class->isa('IO::Socket::INET6') && !$class->isa('IO::Socket::IP')) {
+                if (CAN_IPV6) {
+                    @ISA = (CAN_IPV6);
+                    warn "IPv6 support re-enabled in __PACKAGE__, got disabled in file "
+                        . "$caller_force_inet4[1] line $caller_force_inet4[2]";
+                } else {
+                    die "INET6 is not supported, install IO::Socket::IP";
+                }
+            }
+        } elsif (/^:?debug(\d+)/) {
+            $DEBUG = $1;
+        } else {
+            push @export, $_;
+        }
+    }
+    require Exporter;
+    @_ = ($class, @export);
+    goto &Exporter::import;
+}
+
+sub DEBUG {
+    $DEBUG or return;
+    my (undef, $file, $line, $sub) = caller(1);
+    if ($sub && $sub =~ m{^IO::Socket::SSL::(?:error|(_internal_error))$}) {
+        (undef, $file, $line) = caller(2) if $1;
+    } else {
+        (undef, $file, $line) = caller;
+    }
+    my $msg = shift;
+    $file = '...' . substr($file, -17) if length($file) > 20;
+    $msg = sprintf $msg, @_ if @_;
+    print STDERR "DEBUG: $file:$line: $msg\n";
+}
+
+# ---------------------------------------------------------------------------
+# Errors: one place turns failures into $SSL_ERROR, with the reference's
+# severity rule (0 fallback, 4 OpenSSL, 5 host name/OCSP, 9 fatal usage): a
+# later error replaces an earlier one only if it is at least as severe.
+
+our $CURRENT_SSL_OBJECT;   # the socket whose handshake is running
+
+sub _internal_error {
+    my ($self, $error, $severity) = @_;
+    $error = dualvar(-1, $error);
+    $self = $CURRENT_SSL_OBJECT if !ref($self) && $CURRENT_SSL_OBJECT;
+    if (ref($self)) {
+        my $oe = ${*$self}{_SSL_last_err};
+        if (!$oe || $oe->[1] <= $severity) {
+            ${*$self}{_SSL_last_err} = [$error, $severity];
+            $SSL_ERROR = $error;
+            $DEBUG && DEBUG("local error: $error");
+        } else {
+            $DEBUG && DEBUG("ignoring less severe local error '$error', keep '$oe->[0]'");
+        }
+    } else {
+        $SSL_ERROR = $error;
+        $DEBUG && DEBUG("global error: $error");
+    }
+    return;
+}
+
+# An OpenSSL-level failure: the message plus OpenSSL's error texts, taken
+# from the object that failed (or, for compatibility, the thread's queue).
+sub error {
+    my ($self, $error, $ossl) = @_;
+    $ossl = IO::Socket::SSL::_Lib::errstack() if @_ < 3;
+    $error .= ' ' . $ossl if defined $ossl && $ossl ne '';
+    return $self->_internal_error($error, 4) if $error;
+    return;
+}
+
+sub _errstack {
+    my $e = IO::Socket::SSL::_Lib::errstack();
+    return $e eq '' ? () : split(/ (?=error:)/, $e);
+}
+
+sub errstr {
+    my $self = shift;
+    my $oe = ref($self) && ${*$self}{_SSL_last_err};
+    return $oe ? $oe->[0] : $SSL_ERROR || '';
+}
+
+sub get_ssleay_error {
+    my $e = IO::Socket::SSL::_Lib::errstack();
+    return '' if $e eq '';
+    return join('', map { "SSL error: $_\n" } split(/ (?=error:)/, $e));
+}
+
+sub fatal_ssl_error {
+    my $self = shift;
+    my $error_trap = ${*$self}{_SSL_arguments}{SSL_error_trap};
+    $@ = $self->errstr;
+    my $saved_error = $SSL_ERROR;
+    if (defined $error_trap and ref($error_trap) eq 'CODE') {
+        $error_trap->($self, $self->errstr() . "\n" . $self->get_ssleay_error());
+    } elsif (${*$self}{_SSL_ioclass_upgraded} || ${*$self}{_SSL_arguments}{SSL_keepSocketOnError}) {
+        $DEBUG >= 3 && DEBUG('downgrading SSL only, not closing socket');
+        $self->stop_SSL;
+    } else {
+        $self->close;
+    }
+    $SSL_ERROR = $saved_error if $saved_error;
+    return;
+}
+
+# Called by the XS I/O subs on would-block or failure.
+sub _io_fail {
+    my ($self, $status, $what) = @_;
+    if ($status == _ISS_WANT_READ || $status == _ISS_WANT_WRITE) {
+        $SSL_ERROR = $status == _ISS_WANT_READ ? SSL_WANT_READ : SSL_WANT_WRITE;
+        $! ||= EWOULDBLOCK;
+        ${*$self}{_SSL_last_err} = [$SSL_ERROR, 4] if ref($self);
+        return;
+    }
+    if ($status == _ISS_EINTR) {
+        $SSL_ERROR = SSL_WANT_READ;
+        $! = EINTR;
+        return;
+    }
+    return $self->_internal_error($what, 9) if $status == _ISS_INTERNAL;
+    my $conn = ${*$self}{_SSL_conn};
+    my $errno = $!;
+    $! = EPIPE if !$errno && $what =~ /write|shutdown/ && $conn && $conn->last_ssl_error == 5;
+    return $self->error($what, $conn ? $conn->error : '');
+}
+
+sub _invalid_object {
+    return IO::Socket::SSL->_internal_error("Undefined IO::Socket::SSL object", 9);
+}
+
+# ---------------------------------------------------------------------------
+# Defaults and argument handling
+
+our $OPENSSL_LIST_SEPARATOR = ':';
+
+my %DEFAULT_SSL_ARGS = (
+    SSL_check_crl             => 0,
+    # TLS 1.2 is the lowest version by default, as the current reference
+    SSL_version               => 'SSLv23:!SSLv3:!SSLv2:!TLSv1:!TLSv1_1',
+    SSL_verify_callback       => undef,
+    SSL_verifycn_scheme       => undef,
+    SSL_verifycn_publicsuffix => undef,
+    SSL_npn_protocols         => undef,
+    SSL_alpn_protocols        => undef,
+    SSL_cipher_list           => 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP',
+);
+my %DEFAULT_SSL_CLIENT_ARGS = (
+    %DEFAULT_SSL_ARGS,
+    SSL_verify_mode => SSL_VERIFY_PEER,
+    SSL_ca_file     => undef,
+    SSL_ca_path     => undef,
+    SSL_ocsp_mode   => SSL_OCSP_TRY_STAPLE,
+);
+my %DEFAULT_SSL_SERVER_ARGS = (
+    %DEFAULT_SSL_ARGS,
+    SSL_verify_mode        => SSL_VERIFY_NONE,
+    SSL_honor_cipher_order => 1,
+    SSL_dh                 => \'builtin',   # a built-in 2048-bit group
+    SSL_ecdh_curve         => 'auto',
+);
+
+my $GLOBAL_SSL_ARGS        = {};
+my $GLOBAL_SSL_CLIENT_ARGS = {};
+my $GLOBAL_SSL_SERVER_ARGS = {};
+my $FILTER_SSL_ARGS;
+
+sub _defaults_for {
+    my $is_server = shift;
+    return $is_server
+        ? (%DEFAULT_SSL_SERVER_ARGS, %$GLOBAL_SSL_ARGS, %$GLOBAL_SSL_SERVER_ARGS)
+        : (%DEFAULT_SSL_CLIENT_ARGS, %$GLOBAL_SSL_ARGS, %$GLOBAL_SSL_CLIENT_ARGS);
+}
+
+my $CHECK_SSL_PATH = sub {
+    my %args = (@_ == 1) ? ('', @_) : @_;
+    for my $type (keys %args) {
+        my $path = $args{$type};
+        if (!$type) {
+            delete $args{$type};
+            $type = (ref($path) || -d $path) ? 'SSL_ca_path' : 'SSL_ca_file';
+            $args{$type} = $path;
+        }
+        next if ref($path) eq 'SCALAR' && !$$path;
+        if ($type eq 'SSL_ca_file') {
+            die "SSL_ca_file $path can't be used: $!" if !open(my $fh, '<', $path);
+        } elsif ($type eq 'SSL_ca_path') {
+            $path = [split($OPENSSL_LIST_SEPARATOR, $path)] if !ref($path);
+            my @err;
+            for my $d (ref($path) ? @$path : $path) {
+                if (!-d $d) {
+                    push @err, "SSL_ca_path $d does not exist";
+                } elsif (!opendir(my $dh, $d)) {
+                    push @err, "SSL_ca_path $d is not accessible: $!";
+                } else {
+                    @err = ();
+                    last;
+                }
+            }
+            die "@err" if @err;
+        }
+    }
+    return %args;
+};
+sub _check_ssl_path { $CHECK_SSL_PATH->(@_) }
+
+{
+    my %default_ca;
+    my $ca_detected;   # 0: never detect, undef: (re)detect
+    sub default_ca {
+        if (@_) {
+            if (@_ > 1) {
+                %default_ca = @_;
+                $ca_detected = 0;
+            } elsif (my $path = shift) {
+                %default_ca = $CHECK_SSL_PATH->($path);
+                $ca_detected = 0;
+            } else {
+                $ca_detected = undef;
+                %default_ca = ();
+            }
+        }
+        return %default_ca if defined $ca_detected;
+
+        my $openssldir =
+            IO::Socket::SSL::_Lib::openssl_version_text(4) =~ m{^OPENSSLDIR: "(.+)"$} ? $1
+            : 'cannot-determine-openssldir-from-ssleay-version';
+        my $dir = $ENV{SSL_CERT_DIR} || "$openssldir/certs";
+        if (opendir(my $dh, $dir)) {
+          FILES: for my $f (grep { m{^[a-f\d]{8}(\.\d+)?$} } readdir($dh)) {
+                open(my $fh, '<', "$dir/$f") or next;
+                while (my $line = <$fh>) {
+                    $line =~ m{^-+BEGIN (X509 |TRUSTED |)CERTIFICATE-} or next;
+                    $default_ca{SSL_ca_path} = $dir;
+                    last FILES;
+                }
+            }
+        }
+        my $file = $ENV{SSL_CERT_FILE} || "$openssldir/cert.pem";
+        if (open(my $fh, '<', $file)) {
+            while (my $line = <$fh>) {
+                $line =~ m{^-+BEGIN (X509 |TRUSTED |)CERTIFICATE-} or next;
+                $default_ca{SSL_ca_file} = $file;
+                last;
+            }
+        }
+        $default_ca{SSL_ca_file} = Mozilla::CA::SSL_ca_file() if !%default_ca && do {
+            local $SIG{__DIE__};
+            eval { require Mozilla::CA; 1 };
+        };
+        $ca_detected = 1;
+        return %default_ca;
+    }
+}
+
+sub context_init {
+    return ($GLOBAL_SSL_ARGS = (ref($_[0]) eq 'HASH') ? $_[0] : {@_});
+}
+sub set_default_context { $GLOBAL_SSL_ARGS->{SSL_reuse_ctx} = shift }
+sub set_default_session_cache { $GLOBAL_SSL_ARGS->{SSL_session_cache} = shift }
+
+{
+    my $set_defaults = sub {
+        my $args = shift;
+        for (my $i = 0; $i < @$args; $i += 2) {
+            my ($k, $v) = @{$args}[$i, $i + 1];
+            if ($k =~ m{^SSL_}) {
+                $_->{$k} = $v for @_;
+            } elsif ($k =~ m{^(name|scheme)$}) {
+                $_->{"SSL_verifycn_$k"} = $v for @_;
+            } elsif ($k =~ m{^(callback|mode)$}) {
+                $_->{"SSL_verify_$k"} = $v for @_;
+            } else {
+                $_->{"SSL_$k"} = $v for @_;
+            }
+        }
+    };
+    sub set_defaults {
+        $set_defaults->(\@_, $GLOBAL_SSL_ARGS, $GLOBAL_SSL_CLIENT_ARGS, $GLOBAL_SSL_SERVER_ARGS);
+    }
+    no warnings 'once';
+    *set_ctx_defaults = \&set_defaults;
+    sub set_client_defaults { $set_defaults->(\@_, $GLOBAL_SSL_CLIENT_ARGS) }
+    sub set_server_defaults { $set_defaults->(\@_, $GLOBAL_SSL_SERVER_ARGS) }
+}
+
+sub set_args_filter_hack {
+    my $sub = shift;
+    if (ref $sub) {
+        $FILTER_SSL_ARGS = $sub;
+    } elsif ($sub eq 'use_defaults') {
+        $FILTER_SSL_ARGS = sub {
+            my ($is_server, $args) = @_;
+            %$args = (%$args, $is_server
+                ? (%DEFAULT_SSL_SERVER_ARGS, %$GLOBAL_SSL_SERVER_ARGS)
+                : (%DEFAULT_SSL_CLIENT_ARGS, %$GLOBAL_SSL_CLIENT_ARGS));
+        };
+    }
+}
+
+# ---------------------------------------------------------------------------
+# Socket set-up
+
+# every per-socket key we own, removed when TLS ends
+my @all_my_keys = qw(
+    _SSL_arguments _SSL_certificate _SSL_ctx _SSL_fileno _SSL_in_DESTROY
+    _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
+    _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
+    _SSL_msg_callback
+);
+
+sub configure {
+    my ($self, $arg_hash) = @_;
+    return _invalid_object() unless $self;
+    # Blocking during set-up: new() on a non-blocking socket would fail the
+    # connect; the caller's Blocking => 0 applies afterwards.
+    my $blocking = delete $arg_hash->{Blocking};
+    $arg_hash->{Blocking} = 1 if defined $blocking;
+    $self->configure_SSL($arg_hash) || return;
+    if ($arg_hash->{Family} ||= $arg_hash->{Domain}) {
+        # with a known family AI_ADDRCONFIG only hurts (loopback-only hosts)
+        $arg_hash->{GetAddrInfoFlags} = 0
+            if $IOCLASS eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
+    }
+    return $self->_internal_error("@ISA configuration failed", 0)
+        if !$self->SUPER::configure($arg_hash);
+    $self->blocking(0) if defined $blocking && !$blocking;
+    return $self;
+}
+
+sub configure_SSL {
+    my ($self, $arg_hash) = @_;
+    $arg_hash->{Proto} ||= 'tcp';
+    my $is_server = $arg_hash->{SSL_server};
+    $is_server = $arg_hash->{SSL_server} = $arg_hash->{Listen} || 0 if !defined $is_server;
+    $FILTER_SSL_ARGS->($is_server, $arg_hash) if $FILTER_SSL_ARGS;
+    delete @{*$self}{@all_my_keys};
+    ${*$self}{_SSL_opened}    = $is_server;
+    ${*$self}{_SSL_arguments} = $arg_hash;
+    ${*$self}{_SSL_ctx} = IO::Socket::SSL::SSL_Context->new($arg_hash) or return;
+    return $self;
+}
+
+sub connect {
+    my $self = shift || return _invalid_object();
+    return $self if ${*$self}{_SSL_opened};
+    if (!${*$self}{_SSL_opening}) {
+        $DEBUG >= 2 && DEBUG('socket not yet connected');
+        $self->SUPER::connect(@_) || return;
+        $DEBUG >= 2 && DEBUG('socket connected');
+        $! = undef;
+        my $sh = ${*$self}{_SSL_arguments}{SSL_startHandshake};
+        return $self if defined $sh && !$sh;
+    }
+    return $self->connect_SSL;
+}
+
+# The peer name as given, without port and brackets.
+sub _peer_name {
+    my $host = shift;
+    return if !defined $host;
+    $host =~ s{^(?:([^:\[]+)|(\[(.*)\]))(:[\w\-]+)?$}{$1$3}x;
+    return $host;
+}
+
+sub _new_conn {
+    my ($self, $is_server) = @_;
+    my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
+    return $self->_internal_error("Socket has no fileno", 9) if !defined $fileno;
+    my $ctx = ${*$self}{_SSL_ctx};
+    my $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server)
+        or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+    ${*$self}{_SSL_conn}   = $conn;
+    ${*$self}{_SSL_object} = $conn->ptr;
+    return $conn;
+}
+
+sub connect_SSL {
+    my $self = shift;
+    my $args = @_ > 1 ? {@_} : $_[0] || {};
+    return $self if ${*$self}{_SSL_opened};
+    my $conn = ${*$self}{_SSL_conn};
+    my $ctx  = ${*$self}{_SSL_ctx};
+    if (!${*$self}{_SSL_opening}) {
+        $DEBUG >= 2 && DEBUG('ssl handshake not started');
+        ${*$self}{_SSL_opening} = 1;
+        my $arg_hash = ${*$self}{_SSL_arguments};
+        $conn = $self->_new_conn(0) or return;
+
+        # SNI from the host name, never for an IP address (RFC 6066 3)
+        my $host;
+        if (exists $arg_hash->{SSL_hostname}) {
+            $host = $arg_hash->{SSL_hostname};
+        } elsif ($host = $arg_hash->{PeerAddr} || $arg_hash->{PeerHost}) {
+            $host =~ s{:[a-zA-Z0-9_\-]+$}{};
+            $host = undef if $host !~ m{[a-z_]}i or $host =~ m{:};
+        }
+        if ($host) {
+            $DEBUG >= 2 && DEBUG("using SNI with hostname $host");
+            $conn->set_sni($host)
+                or return $self->error("SSL connect attempt failed", $conn->error);
+        } else {
+            $DEBUG >= 2 && DEBUG("not using SNI because hostname is unknown");
+        }
+
+        $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
+        if ($ctx->{verify_name}) {
+            my $name = $arg_hash->{SSL_verifycn_name};
+            $name = $arg_hash->{SSL_hostname} if !defined $name;
+            $name = _peer_name($arg_hash->{PeerAddr} || $arg_hash->{PeerHost})
+                if !defined $name;
+            $conn->set_verify_name(_idn_name($name));
+        }
+    }
+
+    $SSL_ERROR = $! = undef;
+    my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
+    $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
+    my $rc = do {
+        local $CURRENT_SSL_OBJECT = $self;
+        $conn->handshake($timeout);
+    };
+    return $self->_handshake_failed($rc, $conn, 'connect') if $rc != 0;
+
+    $DEBUG >= 2 && DEBUG('ssl handshake done');
+    delete ${*$self}{_SSL_opening};
+    ${*$self}{_SSL_opened} = 1;
+    if (defined(my $w = $conn->warning)) { warn $w }
+    tie *{$self}, 'IO::Socket::SSL::SSL_HANDLE', $self;
+    return $self;
+}
+
+# A handshake that did not finish: would-block (non-blocking sockets keep
+# going later), timeout, or failure.
+sub _handshake_failed {
+    my ($self, $rc, $conn, $what) = @_;
+    if ($rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE) {
+        $DEBUG >= 2 && DEBUG('ssl handshake in progress');
+        $self->_io_fail($rc);
+        return;
+    }
+    delete ${*$self}{_SSL_opening};
+    ${*$self}{_SSL_opened} = -1;
+    if ($rc == _ISS_TIMEOUT) {
+        $self->_internal_error("SSL $what attempt failed: timeout", 4);
+        $! = ETIMEDOUT;
+        return;
+    }
+    if (my ($msg, $sev) = $conn->callback_error) {
+        $self->_internal_error($msg, $sev);
+    }
+    my $ossl = $conn->error;
+    $self->error($conn->last_ret == 0 && $ossl eq ''
+        ? "SSL $what attempt failed because of handshake problems"
+        : "SSL $what attempt failed", $ossl);
+    $DEBUG >= 1 && DEBUG("fatal SSL error: $SSL_ERROR");
+    return $self->fatal_ssl_error;
+}
+
+sub _update_peer {
+    my $self = shift;
+    my $arg_hash = ${*$self}{_SSL_arguments};
+    eval {
+        my $sockaddr = getpeername($self) or return;
+        my $af = Socket::sockaddr_family($sockaddr);
+        if (CAN_IPV6 && $af == Socket::AF_INET6()) {
+            my ($err, $host, $port) = Socket::getnameinfo($sockaddr,
+                Socket::NI_NUMERICHOST() | Socket::NI_NUMERICSERV());
+            return if $err;
+            $arg_hash->{PeerPort} = $port;
+            $arg_hash->{PeerAddr} = $host;
+        } else {
+            my ($port, $addr) = Socket::sockaddr_in($sockaddr);
+            $arg_hash->{PeerPort} = $port;
+            $arg_hash->{PeerAddr} = Socket::inet_ntoa($addr);
+        }
+    };
+}
+
+sub accept {
+    my $self = shift || return _invalid_object();
+    my $class = shift || 'IO::Socket::SSL';
+    my $socket = ${*$self}{_SSL_opening};
+    if (!$socket) {
+        $DEBUG >= 2 && DEBUG('no socket yet');
+        $socket = $self->SUPER::accept($class) || return;
+        $DEBUG >= 2 && DEBUG('accept created normal socket ' . $socket);
+        my $sh = ${*$self}{_SSL_arguments}{SSL_startHandshake};
+        if (defined $sh && !$sh) {
+            ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
+            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+            $DEBUG >= 2 && DEBUG('will not start SSL handshake yet');
+            return wantarray ? ($socket, getpeername($socket)) : $socket;
+        }
+    }
+    $self->accept_SSL($socket) || return;
+    $DEBUG >= 2 && DEBUG('accept_SSL ok');
+    return wantarray ? ($socket, getpeername($socket)) : $socket;
+}
+
+sub accept_SSL {
+    my $self = shift;
+    my $socket = (@_ && UNIVERSAL::isa($_[0], 'IO::Handle')) ? shift : $self;
+    my $args = @_ > 1 ? {@_} : $_[0] || {};
+    my $conn;
+    if (!${*$self}{_SSL_opening}) {
+        $DEBUG >= 2 && DEBUG('starting sslifying');
+        ${*$self}{_SSL_opening} = $socket;
+        if ($socket != $self) {
+            ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
+            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+        }
+        $conn = $socket->_new_conn(1) or do {
+            delete ${*$self}{_SSL_opening};
+            return;
+        };
+    }
+    $conn ||= ${*$socket}{_SSL_conn};
+    $SSL_ERROR = $! = undef;
+    my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
+    $timeout = -1 if !defined $timeout || $timeout <= 0 || !$socket->blocking;
+    my $rc = do {
+        local $CURRENT_SSL_OBJECT = $socket;
+        $conn->handshake($timeout);
+    };
+    if ($rc != 0) {
+        delete ${*$self}{_SSL_opening}
+            unless $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE;
+        return $socket->_handshake_failed($rc, $conn, 'accept');
+    }
+    $DEBUG >= 2 && DEBUG('handshake done, socket ready');
+    delete ${*$self}{_SSL_opening};
+    ${*$socket}{_SSL_opened} = 1;
+    tie *{$socket}, 'IO::Socket::SSL::SSL_HANDLE', $socket;
+    return $socket;
+}
+
+sub start_SSL {
+    my ($class, $socket) = (shift, shift);
+    return $class->_internal_error("Not a socket", 9) if !ref($socket);
+    my $arg_hash = @_ == 1 ? $_[0] : {@_};
+    my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
+    my $original_class = ref($socket);
+    if (!$original_class) {
+        $socket = ($original_class = $ISA[0])->new_from_fd($socket, '<+')
+            or return $class->_internal_error("creating $original_class from file handle failed", 9);
+    }
+    my $original_fileno = UNIVERSAL::can($socket, 'fileno') ? $socket->fileno : CORE::fileno($socket);
+    return $class->_internal_error("Socket has no fileno", 9) if !defined $original_fileno;
+
+    bless $socket, $class;
+    $socket->configure_SSL($arg_hash) or bless($socket, $original_class) && return;
+    ${*$socket}{_SSL_fileno} = $original_fileno;
+    ${*$socket}{_SSL_ioclass_upgraded} = $original_class if $class ne $original_class;
+
+    my $start_handshake = $arg_hash->{SSL_startHandshake};
+    if (!defined($start_handshake) || $start_handshake) {
+        $DEBUG >= 2 && DEBUG("start handshake");
+        my $was_blocking = $socket->blocking(1);
+        my $result = ${*$socket}{_SSL_arguments}{SSL_server}
+            ? $socket->accept_SSL(%to)
+            : $socket->connect_SSL(%to);
+        if ($result) {
+            $socket->blocking(0) if !$was_blocking;
+            return $socket;
+        }
+        if ($original_class) {
+            bless($socket, $original_class);
+            $socket->blocking(0) if !$was_blocking && $socket->can('blocking');
+        }
+        return;
+    }
+    $DEBUG >= 2 && DEBUG("don't start handshake: $socket");
+    return $socket;
+}
+
+sub new_from_fd {
+    my ($class, $fd) = (shift, shift);
+    if (defined $_[0] && length($_[0]) < 4) {
+        (my $mode = $_[0]) =~ tr/+<>//d;
+        shift unless length($mode);
+    }
+    my $handle = $ISA[0]->new_from_fd($fd, '+<')
+        || return ($class->error("Could not create socket from file descriptor."));
+    return $class->start_SSL($handle, @_);
+}
+
+# ---------------------------------------------------------------------------
+# Ending TLS
+
+sub close {
+    my $self = shift || return _invalid_object();
+    my $close_args = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
+    return if !$self->stop_SSL(
+        SSL_fast_shutdown => 1,
+        %$close_args,
+        _SSL_ioclass_downgrade => 0,
+        _SSL_in_close => 1,
+    );
+    if (!$close_args->{_SSL_in_DESTROY}) {
+        untie(*$self);
+        undef ${*$self}{_SSL_fileno};
+        return $self->SUPER::close;
+    }
+    return 1;
+}
+
+sub is_SSL {
+    my $self = pop;
+    return ${*$self}{_SSL_object} && 1;
+}
+
+sub stop_SSL {
+    my $self = shift || return _invalid_object();
+    my $stop_args = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
+    $stop_args->{SSL_no_shutdown} = 1 if !${*$self}{_SSL_opened};
+
+    if (my $conn = ${*$self}{_SSL_conn}) {
+        if (delete ${*$self}{_SSL_opening}) {
+            # handshake never finished: nothing to say goodbye to
+        } elsif (!$stop_args->{SSL_no_shutdown} && (${*$self}{_SSL_opened} || 0) > 0) {
+            my $blocking = $self->blocking;
+            my $timeout = !$blocking ? -1
+                : exists $stop_args->{Timeout} ? $stop_args->{Timeout}
+                : ${*$self}{io_socket_timeout};
+            $timeout = -1 if !defined $timeout || $timeout <= 0;
+            $SSL_ERROR = $! = undef;
+            my $rc = $conn->shutdown($stop_args->{SSL_fast_shutdown} ? 1 : 0, $timeout);
+            if ($rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE) {
+                # non-blocking: call again when the socket is ready
+                $self->_io_fail($rc);
+                return;
+            } elsif ($rc == _ISS_ERR && !$stop_args->{_SSL_in_close}) {
+                $self->_io_fail($rc, 'SSL shutdown error (' . $conn->last_ssl_error . ')');
+                return;
+            }
+            # close() closes even when the goodbye could not be said
+        }
+        $conn->free;
+        delete ${*$self}{_SSL_conn};
+        delete ${*$self}{_SSL_object};
+        delete ${*$self}{_SSL_certificate};
+        ${*$self}{_SSL_opened} = 0;
+        untie(*$self);
+    }
+
+    if ($stop_args->{SSL_ctx_free}) {
+        my $ctx = delete ${*$self}{_SSL_ctx};
+        $ctx && $ctx->DESTROY();
+    }
+
+    if (!$stop_args->{_SSL_in_DESTROY}) {
+        my $downgrade = $stop_args->{_SSL_ioclass_downgrade};
+        if ($downgrade || !defined $downgrade) {
+            if (my $orig_class = delete ${*$self}{_SSL_ioclass_upgraded}) {
+                bless $self, $orig_class;
+                my @sslkeys = grep { m{^_?SSL_} } keys %{*$self};
+                delete @{*$self}{@sslkeys} if @sslkeys;
+            }
+        }
+    }
+    return 1;
+}
+
+sub DESTROY {
+    my $self = shift or return;
+    if (${*$self}{_SSL_conn}) {
+        # never a close_notify from here: a forked child dropping its copy
+        # must not end the parent's session
+        local ($., $@, $!, $^E, $?);
+        $self->close(_SSL_in_DESTROY => 1, SSL_no_shutdown => 1);
+    }
+    delete @{*$self}{@all_my_keys};
+}
+
+sub fileno {
+    my $self = shift;
+    my $fn = ${*$self}{_SSL_fileno};
+    return defined($fn) ? $fn : $self->SUPER::fileno();
+}
+
+# ---------------------------------------------------------------------------
+# Plain-socket fallbacks used by the XS I/O subs before TLS starts or after
+# it stopped.
+
+sub _plain_sysread  { my $s = shift; $s->SUPER::sysread(@_) }
+sub _plain_read     { my $s = shift; $s->SUPER::read(@_) }
+sub _plain_syswrite { my $s = shift; $s->SUPER::syswrite(@_) }
+sub _plain_write    { my $s = shift; $s->SUPER::write(@_) }
+sub _plain_print    { my $s = shift; $s->SUPER::print(@_) }
+sub _plain_getc     { my $s = shift; $s->SUPER::getc(@_) }
+sub _plain_eof      { my $s = shift; $s->SUPER::eof(@_) }
+sub _plain_readline {
+    my $s = shift;
+    return wantarray ? $s->SUPER::getlines : $s->SUPER::getline;
+}
+sub _plain_peek {
+    my $self = shift;
+    return if !defined recv($self, my $buf, $_[1], Socket::MSG_PEEK());
+    $_[0] = $_[2] ? substr($_[0], 0, $_[2]) . $buf : $buf;
+    return length($buf);
+}
+
+sub printf {
+    my ($self, $format) = (shift, shift);
+    return $self->write(sprintf($format, @_));
+}
+
+sub say {
+    my $self = shift;
+    local $\ = "\n";
+    return $self->print(@_);
+}
+
+# ---------------------------------------------------------------------------
+# Introspection
+
+sub _get_ssl_object {
+    my $self = shift;
+    return ${*$self}{_SSL_object} || IO::Socket::SSL->_internal_error("Undefined SSL object", 9);
+}
+
+sub _get_ctx_object {
+    my $self = shift;
+    my $ctx_object = ${*$self}{_SSL_ctx};
+    return $ctx_object && $ctx_object->{context};
+}
+
+sub _conn {
+    my $self = shift;
+    return ${*$self}{_SSL_conn} || IO::Socket::SSL->_internal_error("Undefined SSL object", 9);
+}
+
+sub get_cipher {
+    my $conn = shift->_conn || return;
+    return $conn->cipher;
+}
+
+my %VERSION_NAME = (
+    0x0304 => 'TLSv1_3', 0x0303 => 'TLSv1_2', 0x0302 => 'TLSv1_1',
+    0x0301 => 'TLSv1', 0x0300 => 'SSLv3', 0x0002 => 'SSLv2', 0xfeff => 'DTLS1',
+);
+sub get_sslversion {
+    my $conn = shift->_conn || return;
+    my $v = $conn->version or return;
+    return $VERSION_NAME{$v};
+}
+
+sub get_sslversion_int {
+    my $conn = shift->_conn || return;
+    return $conn->version;
+}
+
+sub get_session_reused {
+    my $conn = shift->_conn || return;
+    return $conn->session_reused;
+}
+
+sub get_servername {
+    my $self = shift;
+    return ${*$self}{_SSL_servername} ||= do {
+        my $conn = $self->_conn or return;
+        $conn->servername;
+    };
+}
+
+{
+    my %dispatcher = (
+        issuer          => sub { IO::Socket::SSL::_Lib::x509_name(shift, 1) },
+        subject         => sub { IO::Socket::SSL::_Lib::x509_name(shift, 0) },
+        commonName      => sub { IO::Socket::SSL::_Lib::x509_cn(shift) },
+        subjectAltNames => sub { IO::Socket::SSL::_Lib::x509_alt_names(shift) },
+    );
+    $dispatcher{authority} = $dispatcher{issuer};
+    $dispatcher{owner}     = $dispatcher{subject};
+    $dispatcher{cn}        = $dispatcher{commonName};
+    sub _cert_field {
+        my ($what, $cert, $field) = @_;
+        my $sub = $dispatcher{$field} or croak
+            "invalid argument for $what, valid are: " . join(" ", keys %dispatcher)
+            . "\nMaybe you need to upgrade your Net::SSLeay";
+        return $sub->($cert);
+    }
+}
+
+sub peer_certificate {
+    my ($self, $field, $reload) = @_;
+    my $conn = $self->_conn or return;
+    my $cert = $conn->peer_cert($reload ? 1 : 0)
+        or return $self->error("Could not retrieve peer certificate");
+    ${*$self}{_SSL_certificate} = $cert;
+    return $field ? _cert_field('peer_certificate', $cert, $field) : $cert;
+}
+
+sub sock_certificate {
+    my ($self, $field) = @_;
+    my $conn = $self->_conn or return;
+    my $cert = $conn->own_cert or return;
+    return $field ? _cert_field('sock_certificate', $cert, $field) : $cert;
+}
+
+sub dump_peer_certificate {
+    my $self = shift;
+    my $conn = $self->_conn or return;
+    my $cert = $conn->peer_cert(0);
+    return "Subject Name: undefined\nIssuer  Name: undefined\n" if !$cert;
+    return 'Subject Name: ' . IO::Socket::SSL::_Lib::x509_name($cert, 0) . "\n"
+        . 'Issuer  Name: ' . IO::Socket::SSL::_Lib::x509_name($cert, 1) . "\n";
+}
+
+sub get_fingerprint_bin {
+    my ($self, $algo, $cert, $key_only) = @_;
+    $cert ||= $self->peer_certificate;
+    return IO::Socket::SSL::_Lib::x509_digest($cert, $algo || 'sha256', $key_only ? 1 : 0);
+}
+
+sub get_fingerprint {
+    my ($self, $algo, $cert, $key_only) = @_;
+    $algo ||= 'sha256';
+    my $fp = get_fingerprint_bin($self, $algo, $cert, $key_only) or return;
+    return $algo . '$' . ($key_only ? 'pub$' : '') . unpack('H*', $fp);
+}
+
+# International names are compared in their ASCII (punycode) form.
+sub _idn_name {
+    my $name = shift;
+    return $name if !defined $name || $name !~ m{[^\x00-\x7f]};
+    my $ascii = eval {
+        require IO::Socket::SSL::PublicSuffix;
+        IO::Socket::SSL::PublicSuffix::idn_to_ascii($name);
+    };
+    return defined $ascii ? $ascii : $name;
+}
+
+sub verify_hostname_of_cert {
+    my ($identity, $cert, $scheme, $publicsuffix) = @_;
+    $scheme ||= 'default';
+    if (ref($scheme) eq 'HASH') {
+        if (my $sub = $scheme->{callback}) {
+            (my $id = $identity) =~ s{\.+$}{};
+            return $sub->($id, IO::Socket::SSL::_Lib::x509_cn($cert),
+                IO::Socket::SSL::_Lib::x509_alt_names($cert));
+        }
+        return 1 if !%$scheme;
+        $scheme = IO::Socket::SSL::SSL_Context::_scheme_array($scheme);
+    }
+    return 0 if $identity =~ m{\0};
+    my $use_psl = !(defined $publicsuffix && !ref($publicsuffix) && $publicsuffix eq '');
+    return IO::Socket::SSL::_Lib::verify_hostname_of_cert(
+        $cert, _idn_name($identity), $scheme, $use_psl ? 1 : 0);
+}
+
+sub verify_hostname {
+    my $self = shift;
+    my $host = shift;
+    my $cert = $self->peer_certificate;
+    return verify_hostname_of_cert($host, $cert, @_);
+}
+
+sub peer_certificates {
+    my $self = shift;
+    my $cert = $self->peer_certificate or return;
+    return ($cert);
+}
+
+sub pending_ok { 1 }
+
+# ---------------------------------------------------------------------------
+# Feature probes: true only where this build really does it.
+
+sub can_client_sni   { 1 }
+sub can_server_sni   { 1 }
+sub can_multi_cert   { 1 }
+sub can_npn          { '' }
+sub can_alpn         { '' }
+sub can_ecdh         { 'auto' }
+sub can_ipv6         { CAN_IPV6 }
+sub can_ocsp         { '' }
+sub can_ticket_keycb { '' }
+sub can_pha          { '' }
+sub can_partial_chain { 1 }
+sub can_ciphersuites { 1 }
+sub can_psk          { undef }
+sub can_nested_ssl   { '' }
+
+# ---------------------------------------------------------------------------
+# Small methods and legacy names
+
+sub opened {
+    my $self = shift;
+    return IO::Handle::opened($self) && ${*$self}{_SSL_opened};
+}
+sub opening { my $self = shift; return ${*$self}{_SSL_opening} }
+sub want_read  { shift->errstr == SSL_WANT_READ }
+sub want_write { shift->errstr == SSL_WANT_WRITE }
+
+sub socket_to_SSL { IO::Socket::SSL->start_SSL(@_) }
+sub socketToSSL   { IO::Socket::SSL->start_SSL(@_) }
+sub kill_socket   { shift->close }
+sub issuer_name   { return (shift()->peer_certificate("issuer")) }
+sub subject_name  { return (shift()->peer_certificate("subject")) }
+sub get_peer_certificate { return shift() }
+
+sub truncate { croak("Use of truncate() not allowed with SSL") }
+sub stat     { croak("Use of stat() not allowed with SSL") }
+sub setbuf   { croak("Use of setbuf() not allowed with SSL") }
+sub setvbuf  { croak("Use of setvbuf() not allowed with SSL") }
+sub fdopen   { croak("Use of fdopen() not allowed with SSL") }
+sub ungetc { croak("Use of ungetc() not implemented in IO::Socket::SSL") }
+sub send   { croak("Use of send() not implemented in IO::Socket::SSL; use print/printf/syswrite instead") }
+sub recv   { croak("Use of recv() not implemented in IO::Socket::SSL; use read/sysread instead") }
+
+sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_ascii(@_) }
+sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
+
+package IO::Socket::SSL::SSL_HANDLE;
+# The tie class behind *$sock: READ, READLINE, WRITE, PRINT, GETC and EOF are
+# XS (SSL.xs) so `<$sock>`, `print $sock` and sysread($sock,...) are one call.
+use strict;
+use Errno 'EBADF';
+
+sub TIEHANDLE {
+    my ($class, $handle) = @_;
+    Scalar::Util::weaken($handle);
+    return bless \$handle, $class;
+}
+sub PRINTF  { my $s = ${shift()}; $s->printf(@_) }
+sub FILENO  { ${shift()}->fileno(@_) }
+sub TELL    { $! = EBADF; return -1 }
+sub BINMODE { return 0 }
+sub CLOSE {
+    my $ssl = ${$_[0]};
+    local @_;
+    $ssl->close();
+}
+
+1;
+
+__END__
+
+=head1 NAME
+
+IO::Socket::SSL - TLS sockets for Perl, natively on OpenSSL
+
+=head1 SYNOPSIS
+
+    use IO::Socket::SSL;
+    my $cl = IO::Socket::SSL->new('www.example.org:443') or die $SSL_ERROR;
+    print $cl "GET / HTTP/1.0\r\n\r\n";
+    print <$cl>;
+
+=head1 DESCRIPTION
+
+A drop-in replacement for the CPAN module IO::Socket::SSL, implemented in C
+on OpenSSL without Net::SSLeay. The interface is the reference's; see its
+documentation. Differences and decisions are listed in the Changes file.
+
+=cut

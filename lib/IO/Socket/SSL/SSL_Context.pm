@@ -1,0 +1,362 @@
+package IO::Socket::SSL::SSL_Context;
+# A TLS context built from IO::Socket::SSL's options. Each option group is
+# applied by one step below; the C context (IO::Socket::SSL::_Ctx) does the
+# work. {context} is the raw SSL_CTX* as an integer, as the reference keeps it.
+
+use strict;
+use warnings;
+no warnings 'uninitialized';
+use Carp;
+
+*DEBUG = \&IO::Socket::SSL::DEBUG;
+our $DEBUG;
+*DEBUG = \$IO::Socket::SSL::DEBUG;
+
+use constant {
+    SSL_MODE_RELEASE_BUFFERS => 0x10,
+    OP_ALL                   => 0x80000850,   # SSL_OP_ALL of OpenSSL 3 (bug workarounds)
+    OP_SINGLE_DH_USE         => 0,            # always on since OpenSSL 1.1
+    OP_CIPHER_SERVER_PREFERENCE => 0x00400000,
+};
+
+my %VERSION_NUM = (
+    SSLv3 => 0x300, TLSv1 => 0x301, TLSv1_1 => 0x302, TLSv1_2 => 0x303, TLSv1_3 => 0x304,
+);
+my %OP_NO = (
+    SSLv2 => 0, SSLv3 => 0x02000000, TLSv1 => 0x04000000, TLSv1_1 => 0x10000000,
+    TLSv1_2 => 0x08000000, TLSv1_3 => 0x20000000,
+);
+
+sub _fail_die {
+    # The reference dies on these; $SSL_ERROR says the same for callers that
+    # look there.
+    my $msg = shift;
+    IO::Socket::SSL->_internal_error($msg, 9);
+    die "$msg\n" if $msg =~ /\n\z/;
+    croak($msg);
+}
+
+# SSL_version grammar: one version or SSLv23, plus !exclusions, ':'-joined.
+sub _parse_version {
+    my $spec = shift;
+    my ($ver, $op) = (undef, 0);
+    for (split(/\s*:\s*/, $spec)) {
+        m{^(!?)(?:(SSL(?:v2|v3|v23|v2/3))|(TLSv1(?:_?[123])?))$}i
+            or _fail_die("invalid SSL_version specified");
+        my $not = $1;
+        (my $v = lc($2 || $3)) =~ s{^(...)}{\U$1};
+        $v =~ s{/}{};
+        $v =~ s{^SSLv23$}{SSLv23};
+        $v =~ s{(TLSv1)_?(\d)}{$1_$2};
+        if ($not) {
+            $op |= $OP_NO{$v} || 0;
+        } else {
+            _fail_die("cannot set multiple SSL protocols in SSL_version")
+                if $ver && $v ne $ver;
+            $ver = $v;
+        }
+    }
+    $ver ||= 'SSLv23';
+    return ($ver, $op);
+}
+
+sub _scheme_array {
+    my $s = shift;
+    my %wild = ('' => 0, 0 => 0, full_label => 1, leftmost => 2, anywhere => 3);
+    my %cn = ('' => 0, 0 => 0, always => 1, when_only => 2);
+    return [
+        $wild{$s->{wildcards_in_cn} || 0} // 0,
+        $wild{$s->{wildcards_in_alt} || 0} // 0,
+        $cn{$s->{check_cn} || 0} // 0,
+        $s->{ip_in_cn} || 0,
+    ];
+}
+
+sub new {
+    my $class = shift;
+    my $arg_hash = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
+    my $is_server = $arg_hash->{SSL_server};
+
+    my %defaults = IO::Socket::SSL::_defaults_for($is_server);
+    if ($defaults{SSL_reuse_ctx}) {
+        delete $defaults{SSL_reuse_ctx}
+            if grep { m{^SSL_(?!verifycn_name|hostname)$} } keys %$arg_hash;
+    }
+    %$arg_hash = (%defaults, %$arg_hash) if %defaults;
+
+    if (my $ctx = $arg_hash->{SSL_reuse_ctx}) {
+        if (UNIVERSAL::isa($ctx, 'IO::Socket::SSL::SSL_Context') and $ctx->{context}) {
+            # a context object
+        } elsif (UNIVERSAL::isa($ctx, 'GLOB') and $ctx = ${*$ctx}{_SSL_ctx}) {
+            # the context of a socket
+        }
+        return $ctx;
+    }
+
+    if (!$is_server && !defined $arg_hash->{SSL_use_cert}
+        && (grep { $arg_hash->{$_} } qw(SSL_cert SSL_cert_file))
+        && (grep { $arg_hash->{$_} } qw(SSL_key SSL_key_file))) {
+        $arg_hash->{SSL_use_cert} = 1;
+    }
+    if ($arg_hash->{SSL_ca}) {
+        $arg_hash->{SSL_ca_file} ||= undef;
+        $arg_hash->{SSL_ca_path} ||= undef;
+    } elsif ($arg_hash->{SSL_ca_path}) {
+        $arg_hash->{SSL_ca_file} ||= undef;
+    } elsif ($arg_hash->{SSL_ca_file}) {
+        $arg_hash->{SSL_ca_path} ||= undef;
+    }
+    $arg_hash->{SSL_use_cert} = $is_server if !defined $arg_hash->{SSL_use_cert};
+
+    # undef means "not given"; some callers use '' for the same
+    defined($arg_hash->{$_}) or delete($arg_hash->{$_}) for keys %$arg_hash;
+    for (qw(SSL_cert SSL_cert_file SSL_key SSL_key_file SSL_ca SSL_ca_file SSL_ca_path
+            SSL_fingerprint)) {
+        $arg_hash->{$_} = undef if defined $arg_hash->{$_} and !ref($arg_hash->{$_})
+            and $arg_hash->{$_} eq '';
+    }
+    for my $opt (qw(SSL_cert_file SSL_key_file)) {
+        defined(my $file = $arg_hash->{$opt}) or next;
+        for my $f (ref($file) eq 'HASH' ? values(%$file) : $file) {
+            _fail_die("$opt $f can't be used: $!") if !open(my $fh, '<', $f);
+        }
+    }
+
+    my $verify_mode = $arg_hash->{SSL_verify_mode} || 0;
+    if ($verify_mode != 0) {
+        for (qw(SSL_ca_file SSL_ca_path)) {
+            my $v = $arg_hash->{$_} || next;
+            eval { IO::Socket::SSL::_check_ssl_path($_ => $v); 1 } or do {
+                (my $e = $@) =~ s{ at \S+ line \d+\.?\n\z}{};
+                _fail_die("$e\n");
+            };
+        }
+    } elsif ($verify_mode ne '0') {
+        _fail_die("SSL_verify_mode must be a number and not a string");
+    }
+
+    my $self = bless {}, $class;
+    my ($ver, $op) = _parse_version($arg_hash->{SSL_version});
+    return IO::Socket::SSL->_internal_error("SSL Version $ver not supported", 9)
+        if $ver eq 'SSLv2' || $ver eq 'SSLv3';
+    my ($min, $max) = $ver eq 'SSLv23' ? (0, 0) : ($VERSION_NUM{$ver}) x 2;
+    $op |= OP_ALL;
+    $op |= OP_CIPHER_SERVER_PREFERENCE if $arg_hash->{SSL_honor_cipher_order};
+
+    my $ctx = IO::Socket::SSL::_Ctx->new($is_server ? 1 : 0, $min, $max, $op)
+        or return IO::Socket::SSL->error("SSL Context init failed");
+    $self->{_ctx} = $ctx;
+    $self->{context} = $ctx->ptr;
+
+    for my $step (\&_apply_verify, \&_apply_ca, \&_apply_certs, \&_apply_kex,
+                  \&_apply_ciphers, \&_apply_misc) {
+        $step->($self, $ctx, $arg_hash, $is_server) or return;
+    }
+
+    if (my $cb = $arg_hash->{SSL_create_ctx_callback}) {
+        $cb->($self->{context});
+    }
+    $self->{verify_mode} = $verify_mode;
+    $self->{ocsp_mode} = defined($arg_hash->{SSL_ocsp_mode}) ? $arg_hash->{SSL_ocsp_mode}
+        : $verify_mode ? IO::Socket::SSL::SSL_OCSP_TRY_STAPLE() : 0;
+    $DEBUG >= 3 && IO::Socket::SSL::DEBUG("new ctx $self->{context}");
+    return $self;
+}
+
+# Verification: mode, the user's callback, and the host name check that a
+# verifying client always does (scheme 'default' unless told otherwise).
+sub _apply_verify {
+    my ($self, $ctx, $args, $is_server) = @_;
+    my $mode = $args->{SSL_verify_mode} || 0;
+    my $scheme = delete $args->{SSL_verifycn_scheme};
+    my $psl = delete $args->{SSL_verifycn_publicsuffix};
+    my $explicit = defined $scheme ? 1 : 0;
+    my $check;
+    if (!$is_server && ($mode & 1) && (!$scheme || $scheme ne 'none')) {
+        $check = !defined $scheme ? 'default'
+            : ref($scheme) eq 'HASH' ? _scheme_array($scheme) : $scheme;
+        if (ref($scheme) eq 'HASH' && !%$scheme) {
+            $check = undef;
+        } elsif (ref($scheme) eq 'HASH' && $scheme->{callback}) {
+            # a Perl decision: run it from the verify callback below
+            $self->{verifycn_callback} = $scheme->{callback};
+            $check = undef;
+        }
+        $self->{verify_name} = 1;
+    }
+    my $use_psl = (defined $psl && !ref($psl) && $psl eq '') ? 0 : 1;
+    eval { $ctx->set_verify($mode, $check, $explicit, $use_psl); 1 } or do {
+        (my $e = $@) =~ s{ at \S+ line \d+\.?\n\z}{};
+        _fail_die($e);
+    };
+    my $vcb = $args->{SSL_verify_callback};
+    if (my $namecb = $self->{verifycn_callback}) {
+        my $user = $vcb;
+        $vcb = sub {
+            my ($ok, $store, $certname, $error, $cert, $depth) = @_;
+            $ok = $user->(@_) if $user;
+            return $ok if !$ok || $depth != 0;
+            my $sock = $IO::Socket::SSL::CURRENT_SSL_OBJECT or return $ok;
+            my $host = ${*$sock}{_SSL_verify_name};
+            my $rv = IO::Socket::SSL::verify_hostname_of_cert($host, $cert, { callback => $namecb });
+            IO::Socket::SSL->_internal_error("hostname verification failed", 5) if !$rv;
+            return $rv;
+        };
+    }
+    $ctx->set_verify_callback($vcb) if $vcb;
+    return 1;
+}
+
+sub _apply_ca {
+    my ($self, $ctx, $args, $is_server) = @_;
+    my $verify = ($args->{SSL_verify_mode} || 0) != 0;
+    if ($args->{SSL_ca} || defined $args->{SSL_ca_file} || defined $args->{SSL_ca_path}) {
+        my $file = $args->{SSL_ca_file};
+        $file = undef if ref($file) eq 'SCALAR' && !$$file;
+        my $dir = $args->{SSL_ca_path};
+        $dir = undef if ref($dir) eq 'SCALAR' && !$$dir;
+        if (my $ca = $args->{SSL_ca}) {
+            for (ref($ca) eq 'ARRAY' ? @$ca : $ca) {
+                $ctx->add_ca($_) or return IO::Socket::SSL->error(
+                    "Failed to add certificate to CA store", $ctx->error);
+            }
+        }
+        $dir = join($IO::Socket::SSL::OPENSSL_LIST_SEPARATOR, @$dir) if ref($dir) eq 'ARRAY';
+        if (($file || $dir) and !$ctx->load_ca($file, $dir)) {
+            return IO::Socket::SSL->error("Invalid certificate authority locations",
+                $ctx->error) if $verify;
+        }
+    } elsif (my %ca = IO::Socket::SSL::default_ca()) {
+        # the process-wide store: parsed once, shared by every such context
+        my $dir = $ca{SSL_ca_path};
+        $dir = join($IO::Socket::SSL::OPENSSL_LIST_SEPARATOR, @$dir) if ref($dir) eq 'ARRAY';
+        if (!$ctx->use_default_ca($ca{SSL_ca_file}, $dir) && $verify) {
+            return IO::Socket::SSL->error("Invalid default certificate authority locations",
+                $ctx->error);
+        }
+    }
+    if ($is_server && ($args->{SSL_verify_mode} & 1)) {
+        if (my $list = $args->{SSL_client_ca}) {
+            for (ref($list) eq 'ARRAY' ? @$list : $list) {
+                $ctx->add_client_ca($_) or return IO::Socket::SSL->error(
+                    "Failed to add certificate to client CA list", $ctx->error);
+            }
+        }
+        if (my $f = $args->{SSL_client_ca_file}) {
+            $ctx->load_client_ca_file($f) or return IO::Socket::SSL->error(
+                "Failed to load certificate to client CA list", $ctx->error);
+        }
+    }
+    if ($args->{SSL_check_crl}) {
+        $ctx->set_verify_flags(0x4);   # X509_V_FLAG_CRL_CHECK
+        if (my $f = $args->{SSL_crl_file}) {
+            $ctx->load_crl_file($f) or return IO::Socket::SSL->error(
+                "Invalid certificate revocation list", $ctx->error);
+        }
+    }
+    # the session id context must be set when clients are verified, or
+    # their resumption fails
+    if ($is_server and my $id = $args->{SSL_session_id_context}
+        || (($args->{SSL_verify_mode} & 1) && "$self->{context}")) {
+        $ctx->set_session_id_context($id);
+    }
+    return 1;
+}
+
+sub _apply_certs {
+    my ($self, $ctx, $args, $is_server) = @_;
+    $ctx->set_passwd_callback($args->{SSL_passwd_cb}) if $args->{SSL_passwd_cb};
+    return 1 if !$args->{SSL_use_cert};
+    my ($havecert, $havekey);
+    if (my $x509 = $args->{SSL_cert}) {
+        my @x509 = ref($x509) eq 'ARRAY' ? @$x509 : ($x509);
+        my $cert = shift @x509;
+        $ctx->use_cert($cert, 0)
+            or return IO::Socket::SSL->error("Failed to use Certificate", $ctx->error);
+        for (@x509) {
+            $ctx->use_cert($_, 1)
+                or return IO::Socket::SSL->error("Failed to use Certificate", $ctx->error);
+        }
+        $havecert = 'OBJ';
+    } elsif (my $f = $args->{SSL_cert_file}) {
+        my ($fmt, $gotkey) = $ctx->use_cert_file($f);
+        $fmt or return IO::Socket::SSL->_internal_error(
+            "Failed to load certificate from file $f:" . $ctx->error, 4);
+        $havecert = $fmt;
+        $havekey = 'PKCS12' if $gotkey;
+    }
+    if (!$havecert || $havekey) {
+        # nothing more to load
+    } elsif (my $pkey = $args->{SSL_key}) {
+        $ctx->use_key($pkey)
+            or return IO::Socket::SSL->error("Failed to use Private Key", $ctx->error);
+        $havekey = 'MEM';
+    } elsif (my $f = $args->{SSL_key_file} || ($havecert eq 'PEM' ? $args->{SSL_cert_file} : undef)) {
+        $ctx->use_key_file($f) or return IO::Socket::SSL->error(
+            "Failed to load key from file (no PEM or DER)", $ctx->error);
+        $havekey = 'FILE';
+    }
+    return 1;
+}
+
+# Key exchange: DH parameters (servers) and ECDH groups.
+sub _apply_kex {
+    my ($self, $ctx, $args, $is_server) = @_;
+    if ($is_server) {
+        if (my $f = $args->{SSL_dh_file}) {
+            $ctx->set_dh_file($f) or return IO::Socket::SSL->error(
+                "Failed to read PEM for DH from $f - wrong format?", $ctx->error);
+        } elsif (my $dh = $args->{SSL_dh}) {
+            $ctx->set_dh(ref($dh) eq 'SCALAR' && $$dh eq 'builtin' ? undef : $dh)
+                or return IO::Socket::SSL->error("Failed to set DH from SSL_dh", $ctx->error);
+        }
+    }
+    if (my $curve = $args->{SSL_ecdh_curve}) {
+        if ($curve ne 'auto') {
+            $ctx->set_groups($curve) or return IO::Socket::SSL->error(
+                "failed to set ECDH groups/curves on context", $ctx->error);
+        }
+    }
+    return 1;
+}
+
+sub _apply_ciphers {
+    my ($self, $ctx, $args, $is_server) = @_;
+    if (my $cl = $args->{SSL_cipher_list}) {
+        $cl = $cl->{''} if ref($cl) eq 'HASH';
+        if (defined $cl && $cl ne '') {
+            $ctx->set_cipher_list($cl)
+                or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
+        }
+    }
+    if (my $cs = $args->{SSL_ciphersuites}) {
+        $cs = $cs->{''} if ref($cs) eq 'HASH';
+        if (defined $cs) {
+            $ctx->set_ciphersuites($cs)
+                or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
+        }
+    }
+    return 1;
+}
+
+sub _apply_misc {
+    my ($self, $ctx, $args, $is_server) = @_;
+    $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
+    if (my $cache = $args->{SSL_session_cache}) {
+        $self->{session_cache} = $cache;
+    } elsif (my $size = $args->{SSL_session_cache_size}) {
+        require IO::Socket::SSL::Session_Cache;
+        $self->{session_cache} = IO::Socket::SSL::Session_Cache->new($size);
+    }
+    return 1;
+}
+
+sub has_session_cache { return defined shift->{session_cache} }
+
+sub DESTROY {
+    my $self = shift;
+    # the C context is reference counted: connections keep it alive
+    delete @{$self}{qw(_ctx context session_cache)};
+}
+
+1;
