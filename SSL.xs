@@ -548,8 +548,7 @@ BOOT:
 {
     MY_CXT_INIT;
     init_cxt(aTHX_ &MY_CXT);
-    if (iss_init() != ISS_OK)
-        croak("IO::Socket::SSL: OpenSSL initialisation failed");
+    /* OpenSSL itself starts with the first context: loading the module stays cheap */
 }
 
 void

@@ -271,7 +271,8 @@ sub run_bg {
     if (!$pid) {
         close $in_w;
         POSIX::dup2(fileno($in_r), 0);
-        open(STDOUT, '>', $out->filename) or POSIX::_exit(127);
+        # append mode: the tool may mix stdio-buffered and raw writes
+        open(STDOUT, '>>', $out->filename) or POSIX::_exit(127);
         open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
         $SIG{PIPE} = 'DEFAULT';
         exec(@$cmd) or POSIX::_exit(127);
@@ -318,10 +319,12 @@ sub _bg_alive {
 }
 
 # Wait (bounded) for the process to exit by itself: ($exit_code, $output);
-# exit code -1 if it had to be killed.
+# exit code -1 if it had to be killed. Closes its stdin first, unless
+# keep_stdin => 1 (some tools, e.g. openssl s_client with TLS 1.3, may lose
+# data when their stdin hits EOF early).
 sub wait_bg {
-    my ($h, $timeout) = @_;
-    close(delete $h->{in}) if $h->{in};
+    my ($h, $timeout, %opt) = @_;
+    close(delete $h->{in}) if $h->{in} && !$opt{keep_stdin};
     my $deadline = Time::HiRes::time() + ($timeout || 10);
     while (_bg_alive($h)) {
         if (Time::HiRes::time() > $deadline) {

@@ -9,9 +9,8 @@ no warnings 'uninitialized';
 
 our $VERSION = '2.099';
 
-use IO::Socket ();
+use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
 use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF);
-use Carp;
 use Scalar::Util qw(dualvar weaken);
 
 require XSLoader;
@@ -19,25 +18,44 @@ XSLoader::load('IO::Socket::SSL', $VERSION);
 require IO::Socket::SSL::SSL_Context;
 
 our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
-*ERROR = \$SSL_ERROR;
+{ no warnings "once"; *ERROR = \$SSL_ERROR; }
 $DEBUG ||= 0;
 
+sub croak { require Carp; goto &Carp::croak }
+
 # Base class: IO::Socket::IP (dual stack) when it is recent enough, else
-# IO::Socket::INET6, else IPv4 only.
-my $IOCLASS;
-BEGIN {
+# IO::Socket::INET6, else IPv4 only. Loading IO::Socket::IP (and the POSIX
+# module it pulls in) costs more than everything else here together, so it
+# is named now and loaded by the first call that makes a socket.
+@ISA = ('IO::Socket::IP');
+my ($IOCLASS, $CAN_IPV6);
+sub _load_base {
+    return $IOCLASS if $IOCLASS;
     local $SIG{__DIE__};
-    if (eval { require IO::Socket::IP; IO::Socket::IP->VERSION(0.31); 1 }) {
-        $IOCLASS = 'IO::Socket::IP';
-    } elsif (eval { require IO::Socket::INET6; IO::Socket::INET6->VERSION(2.62); 1 }) {
-        $IOCLASS = 'IO::Socket::INET6';
+    if ($ISA[0] eq 'IO::Socket::IP') {
+        if (eval { require IO::Socket::IP; IO::Socket::IP->VERSION(0.31); 1 }) {
+            $CAN_IPV6 = 'IO::Socket::IP';
+        } elsif (eval { require IO::Socket::INET6; IO::Socket::INET6->VERSION(2.62); 1 }) {
+            $CAN_IPV6 = 'IO::Socket::INET6';
+            @ISA = ($CAN_IPV6);
+        } else {
+            $CAN_IPV6 = '';
+            @ISA = ('IO::Socket::INET');
+        }
     } else {
-        require IO::Socket::INET;
-        $IOCLASS = 'IO::Socket::INET';
+        # 'inet4' (or 'inet6') was asked for at import
+        eval "require $ISA[0]; 1" or die $@;
+        $CAN_IPV6 = $ISA[0] eq 'IO::Socket::INET' ? '' : $ISA[0];
     }
-    @ISA = ($IOCLASS);
+    return $IOCLASS = $ISA[0];
 }
-use constant CAN_IPV6 => $IOCLASS eq 'IO::Socket::INET' ? '' : $IOCLASS;
+sub CAN_IPV6 { _load_base(); return $CAN_IPV6 }
+
+sub new {
+    my $class = shift;
+    _load_base();
+    return $class->SUPER::new(@_);
+}
 
 use constant {
     SSL_VERIFY_NONE                 => 0,
@@ -77,12 +95,16 @@ sub import {
     my @export;
     for (@_) {
         if (/^inet4$/i) {
-            require IO::Socket::INET;
             @ISA = 'IO::Socket::INET';
+            $IOCLASS = undef;
+            _load_base();
             @caller_force_inet4 = caller();
         } elsif (/^inet6$/i) {
+            _load_base();
             if (!$class->isa('IO::Socket::INET6') && !$class->isa('IO::Socket::IP')) {
-                if (CAN_IPV6) {
+                $IOCLASS = undef;
+                @ISA = ('IO::Socket::IP');
+                if (_load_base() && CAN_IPV6) {
                     @ISA = (CAN_IPV6);
                     warn "IPv6 support re-enabled in __PACKAGE__, got disabled in file "
                         . "$caller_force_inet4[1] line $caller_force_inet4[2]";
@@ -402,7 +424,7 @@ sub configure {
     if ($arg_hash->{Family} ||= $arg_hash->{Domain}) {
         # with a known family AI_ADDRCONFIG only hurts (loopback-only hosts)
         $arg_hash->{GetAddrInfoFlags} = 0
-            if $IOCLASS eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
+            if _load_base() eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
     }
     return $self->_internal_error("@ISA configuration failed", 0)
         if !$self->SUPER::configure($arg_hash);
@@ -545,7 +567,7 @@ sub _update_peer {
     eval {
         my $sockaddr = getpeername($self) or return;
         my $af = Socket::sockaddr_family($sockaddr);
-        if (CAN_IPV6 && $af == Socket::AF_INET6()) {
+        if (CAN_IPV6() && $af == Socket::AF_INET6()) {
             my ($err, $host, $port) = Socket::getnameinfo($sockaddr,
                 Socket::NI_NUMERICHOST() | Socket::NI_NUMERICSERV());
             return if $err;
@@ -622,6 +644,7 @@ sub start_SSL {
     return $class->_internal_error("Not a socket", 9) if !ref($socket);
     my $arg_hash = @_ == 1 ? $_[0] : {@_};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
+    _load_base();
     my $original_class = ref($socket);
     if (!$original_class) {
         $socket = ($original_class = $ISA[0])->new_from_fd($socket, '<+')
@@ -658,6 +681,7 @@ sub start_SSL {
 
 sub new_from_fd {
     my ($class, $fd) = (shift, shift);
+    _load_base();
     if (defined $_[0] && length($_[0]) < 4) {
         (my $mode = $_[0]) =~ tr/+<>//d;
         shift unless length($mode);
@@ -956,7 +980,7 @@ sub can_multi_cert   { 1 }
 sub can_npn          { '' }
 sub can_alpn         { '' }
 sub can_ecdh         { 'auto' }
-sub can_ipv6         { CAN_IPV6 }
+sub can_ipv6         { CAN_IPV6() }
 sub can_ocsp         { '' }
 sub can_ticket_keycb { '' }
 sub can_pha          { '' }

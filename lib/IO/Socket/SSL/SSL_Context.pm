@@ -6,7 +6,7 @@ package IO::Socket::SSL::SSL_Context;
 use strict;
 use warnings;
 no warnings 'uninitialized';
-use Carp;
+sub croak { require Carp; goto &Carp::croak }
 
 *DEBUG = \&IO::Socket::SSL::DEBUG;
 our $DEBUG;
