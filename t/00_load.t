@@ -73,6 +73,9 @@ ok(SSL_WANT_READ == 2 && SSL_WANT_WRITE != SSL_WANT_READ, 'numeric comparison wo
 # --- base class ---------------------------------------------------------------
 is("@IO::Socket::SSL::ISA", 'IO::Socket::IP', '@ISA is IO::Socket::IP');
 ok(IO::Socket::SSL->isa('IO::Socket'), 'isa IO::Socket');
+# IO::Socket::IP is loaded by the first socket (or can_ipv6), not by `use`:
+# it costs more load time than the rest of the module.
+is(IO::Socket::SSL->can_ipv6, 'IO::Socket::IP', 'can_ipv6 names IO::Socket::IP');
 ok(eval { IO::Socket::IP->VERSION(0.31); 1 }, 'IO::Socket::IP >= 0.31');
 
 # --- methods of the foundation API exist --------------------------------------

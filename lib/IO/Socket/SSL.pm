@@ -28,6 +28,8 @@ sub croak { require Carp; goto &Carp::croak }
 # module it pulls in) costs more than everything else here together, so it
 # is named now and loaded by the first call that makes a socket.
 @ISA = ('IO::Socket::IP');
+# isa('IO::Socket') holds before the load; IO::Socket::IP's `use base` keeps it
+@IO::Socket::IP::ISA = ('IO::Socket') if !@IO::Socket::IP::ISA;
 my ($IOCLASS, $CAN_IPV6);
 sub _load_base {
     return $IOCLASS if $IOCLASS;
