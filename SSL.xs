@@ -102,6 +102,8 @@ static iss_conn *sock_conn(pTHX_ SV *self)
     svp = hv_fetchs(hv, "_SSL_conn", 0);
     if (!svp || !(mg = find_mg(aTHX_ *svp, &conn_vtbl)))
         return NULL;
+    if (!mg->mg_ptr)
+        croak("IO::Socket::SSL: this TLS connection belongs to another thread");
     return (iss_conn *)mg->mg_ptr;
 }
 
