@@ -584,6 +584,16 @@ errstack()
   OUTPUT:
     RETVAL
 
+IV
+raw_mode(int is_ctx, UV ptr, IV set, IV clear)
+  CODE:
+    /* Net::SSLeay's contract: the caller vouches for the raw pointer */
+    if (!ptr)
+        croak("NULL SSL handle");
+    RETVAL = iss_raw_mode(is_ctx, INT2PTR(void *, ptr), (long)set, (long)clear);
+  OUTPUT:
+    RETVAL
+
 void
 forget_default_stores()
   CODE:

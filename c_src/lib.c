@@ -2,6 +2,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "iss_internal.h"
+#include <openssl/ssl.h>
 
 int iss_conn_ex_index = -1;
 int iss_ctx_ex_index = -1;
@@ -58,4 +59,16 @@ void iss_err_clear(void)
 void iss_err_string(unsigned long e, char *buf, size_t len)
 {
     ERR_error_string_n(e, buf, len);
+}
+
+long iss_raw_mode(int is_ctx, void *p, long set, long clear)
+{
+    if (is_ctx) {
+        if (clear)
+            SSL_CTX_clear_mode((SSL_CTX *)p, clear);
+        return set ? SSL_CTX_set_mode((SSL_CTX *)p, set) : SSL_CTX_get_mode((SSL_CTX *)p);
+    }
+    if (clear)
+        SSL_clear_mode((SSL *)p, clear);
+    return set ? SSL_set_mode((SSL *)p, set) : SSL_get_mode((SSL *)p);
 }

@@ -153,6 +153,12 @@ for my $line (split /\r?\n/, $raw) {
     $rules{$section}{$ascii} = 1;
 }
 die "$in: no ICANN section found\n" if !$rules{ICANN};
+# The reference keeps one flag per tree node, so "X" and "!X" cannot both
+# hold; psl.c would count both. Refuse such a list rather than guess.
+for my $x (map { keys %$_ } values %rules) {
+    next if $x !~ /^!(.*)/;
+    die "$in: both $1 and $x are rules\n" if grep { $_->{$1} } values %rules;
+}
 
 sub nlabels { my $r = shift; $r =~ s{^!}{}; return scalar(() = $r =~ /\./g) + 1 }
 
@@ -183,13 +189,36 @@ for my $sec (qw(ICANN PRIVATE)) {
     my @r = sort { $a cmp $b } keys %{ $rules{$sec} || {} };
     my $max = 0;
     for (@r) { my $n = nlabels($_); $max = $n if $n > $max }
+    # In strcmp order "!" rules come first, then "*." rules, then the rest
+    # ('!' < '*' < '-' < digits < '_' < letters): psl.c searches the first
+    # two groups on their own.
+    my $nx = grep { /^!/ } @r;
+    my $nw = grep { /^\*/ } @r;
+    die "rules not grouped as expected\n"
+        if grep({ !/^!/ } @r[0 .. $nx - 1]) or grep({ !/^\*/ } @r[$nx .. $nx + $nw - 1]);
+    # Nodes: every proper label-suffix of a rule ("kobe.jp" and "jp" for
+    # "*.kobe.jp"), the inner nodes of the reference's rule tree. A name whose
+    # last k labels are no node can match no rule longer than k labels.
+    my %node;
+    for (@r) {
+        my @l = split /\./, s/^!//r;
+        $node{ join '.', @l[$_ .. $#l] } = 1 for 1 .. $#l;
+    }
+    my @nodes = sort { $a cmp $b } keys %node;
     my $name = lc $sec;
     $o .= "#ifdef ISS_PSL_WITH_PRIVATE\n" if $sec eq 'PRIVATE';
-    $o .= "/* $sec section: " . @r . " rules, at most $max labels. */\n";
+    $o .= "/* $sec section: " . @r . " rules ($nx exceptions, then $nw wildcards, then\n";
+    $o .= " * the others), at most $max labels; " . @nodes . " inner nodes. */\n";
     $o .= "#define ISS_PSL_${sec}_COUNT " . @r . "\n";
+    $o .= "#define ISS_PSL_${sec}_EXCEPTIONS $nx\n";
+    $o .= "#define ISS_PSL_${sec}_WILDCARDS $nw\n";
     $o .= "#define ISS_PSL_${sec}_MAX_LABELS $max\n";
+    $o .= "#define ISS_PSL_${sec}_NODE_COUNT " . @nodes . "\n";
     $o .= "static const char *const iss_psl_$name\[] = {\n";
     $o .= "    \"$_\",\n" for @r;
+    $o .= "};\n";
+    $o .= "static const char *const iss_psl_${name}_nodes\[] = {\n";
+    $o .= "    \"$_\",\n" for @nodes;
     $o .= "};\n";
     $o .= "#endif /* ISS_PSL_WITH_PRIVATE */\n" if $sec eq 'PRIVATE';
     $o .= "\n" if $sec eq 'ICANN';

@@ -15,8 +15,7 @@ watchdog(60);
 my $openssl = openssl_bin();
 plan skip_all => 'openssl command line tool not found' if !$openssl;
 
-my @running;    # background processes to kill at the end
-END { stop_bg($_) for @running }
+# (TestLib kills background processes still running when the test ends)
 
 # start "openssl s_server" on a kernel-chosen port; returns ($handle, $port)
 sub s_server {
@@ -28,7 +27,6 @@ sub s_server {
         '-naccept', 1,
         @{ $opt{args} || [] });
     my $h = run_bg(\@cmd, stdin_hold => 1);
-    push @running, $h;
     if (!wait_bg_output($h, qr/^ACCEPT \S+:(\d+)/m, 10)) {
         diag("s_server did not start: " . bg_output($h));
         return;
@@ -47,7 +45,6 @@ sub s_client {
     my $h = run_bg([$openssl, 's_client', '-connect', "127.0.0.1:$port",
         '-CAfile', cert('test-ca.pem'), '-verify_return_error', @args],
         stdin => $stdin, stdin_hold => 1);
-    push @running, $h;
     return wait_bg($h, 15, keep_stdin => 1);
 }
 

@@ -28,6 +28,17 @@ our @EXPORT = qw(
 $SIG{PIPE} = 'IGNORE';
 
 our %CHILD;    # forked children: pid => { fh => result pipe, results => {} }
+our %BG;       # background commands: pid => handle
+my $MAIN_PID = $$;
+
+# whatever a test leaves running is killed when it ends
+END {
+    if ($$ == $MAIN_PID) {
+        local $?;    # keep the test's exit status
+        kill_child($_) for keys %CHILD;
+        stop_bg($_) for values %BG;
+    }
+}
 
 my $CERTDIR = Cwd::abs_path(
     File::Spec->catdir(File::Basename::dirname(__FILE__), File::Spec->updir, 'certs'));
@@ -50,7 +61,7 @@ sub watchdog {
         my $msg = "watchdog: test timed out after ${secs}s";
         print STDERR "# $msg\n";
         # kill any children we still know about, then fail hard
-        kill_child($_) for keys %CHILD;
+        kill 'KILL', keys %CHILD, keys %BG;
         POSIX::_exit(255);
     };
     alarm $secs;
@@ -153,6 +164,7 @@ sub fork_child {
         $w->autoflush(1);
         $REPORT_FH = $w;
         %CHILD = ();
+        %BG = ();
         my $secs = $opt{timeout} || 20;
         $SIG{ALRM} = sub {
             report(__died__ => "child watchdog: timed out after ${secs}s");
@@ -280,6 +292,7 @@ sub run_bg {
     close $in_r;
     $in_w->autoflush(1);
     my $h = { pid => $pid, out => $out, in => $in_w, cmd => $cmd };
+    $BG{$pid} = $h;
     if (defined $opt{stdin}) {
         print {$in_w} $opt{stdin};
     }
@@ -333,6 +346,7 @@ sub wait_bg {
         }
         Time::HiRes::sleep(0.05);
     }
+    delete $BG{$h->{pid}};
     return ($h->{status}, bg_output($h));
 }
 
@@ -340,6 +354,7 @@ sub wait_bg {
 sub stop_bg {
     my $h = shift;
     close(delete $h->{in}) if $h->{in};
+    delete $BG{$h->{pid}};
     if (_bg_alive($h)) {
         kill 'TERM', $h->{pid};
         my $deadline = Time::HiRes::time() + 3;

@@ -23,6 +23,17 @@ $DEBUG ||= 0;
 
 sub croak { require Carp; goto &Carp::croak }
 
+# Without Net::SSLeay installed, `require Net::SSLeay` (as HTTP::Tiny does to
+# check for https support) gets a small compatibility subset on our XS. The
+# hook sits last in @INC: a real Net::SSLeay is always found first.
+push @INC, sub {
+    return if $_[1] ne 'Net/SSLeay.pm';
+    my $src = "require IO::Socket::SSL::NetSSLeay;\n"
+        . "\$INC{'Net/SSLeay.pm'} = \$INC{'IO/Socket/SSL/NetSSLeay.pm'};\n1;\n";
+    open(my $fh, '<', \$src) or return;
+    return $fh;
+};
+
 # Base class: IO::Socket::IP (dual stack) when it is recent enough, else
 # IO::Socket::INET6, else IPv4 only. Loading IO::Socket::IP (and the POSIX
 # module it pulls in) costs more than everything else here together, so it
