@@ -27,8 +27,9 @@ sub echo_server {
 
 sub client {
     my $port = shift;
-    return IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
+    my $c = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
         SSL_ca_file => cert('test-ca.pem')) or die "client: $SSL_ERROR";
+    return $c;
 }
 
 for my $how ('destroy', 'close_no_shutdown') {

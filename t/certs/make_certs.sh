@@ -5,6 +5,9 @@
 #     sh t/certs/make_certs.sh
 # The generated files are committed, so tests never need to run this.
 # Requires the openssl command line tool (written against OpenSSL 3.0).
+# All certificates are valid 2020-01-01 .. 2120-01-01 (100 years, backdated so
+# that clock skew does not matter); keys are RSA 2048 except server-ec-key.pem.
+# Re-running creates new keys, so all files must be committed together.
 #
 # Outputs (all PEM):
 #   test-ca.pem / test-ca-key.pem                 root CA ("IO::Socket::SSL Test CA")
