@@ -680,6 +680,51 @@ x509_digest(UV x509, const char *algo, int pubkey)
   OUTPUT:
     RETVAL
 
+UV
+pem_file2cert(const char *file)
+  CODE:
+    RETVAL = PTR2UV(iss_x509_from_pem_file(file));
+    if (!RETVAL)
+        iss_err_clear();
+  OUTPUT:
+    RETVAL
+
+UV
+pem_string2cert(SV *pem)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(pem, len);
+    RETVAL = PTR2UV(iss_x509_from_pem(p, len));
+    if (!RETVAL)
+        iss_err_clear();
+  }
+  OUTPUT:
+    RETVAL
+
+SV *
+pem_cert2string(UV x509)
+  CODE:
+  {
+    size_t len = 0;
+    char *s;
+    if (!x509)
+        croak("no certificate given");
+    s = iss_x509_to_pem(INT2PTR(void *, x509), &len);
+    if (!s)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpvn(s, len);
+    free(s);
+  }
+  OUTPUT:
+    RETVAL
+
+void
+cert_free(UV x509)
+  CODE:
+    if (x509)
+        iss_x509_free(INT2PTR(void *, x509));
+
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Ctx
 
 SV *

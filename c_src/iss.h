@@ -171,4 +171,11 @@ int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, s
 /* Digest of the certificate or (pubkey=1) its public key; returns length or -1. */
 int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned char *out);
 
+/* Certificates as raw handles for IO::Socket::SSL::Utils: new references
+ * that the caller frees with iss_x509_free. */
+void *iss_x509_from_pem_file(const char *file);
+void *iss_x509_from_pem(const char *pem, size_t len);
+char *iss_x509_to_pem(const void *x509, size_t *len);   /* malloc'd */
+void iss_x509_free(void *x509);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include "iss_internal.h"
 
 int iss_conn_version(iss_conn *c) { return SSL_version(c->ssl); }
@@ -116,4 +117,42 @@ int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned cha
         return -1;
     ok = pubkey ? X509_pubkey_digest(x509, md, out, &len) : X509_digest(x509, md, out, &len);
     return ok ? (int)len : -1;
+}
+
+void *iss_x509_from_pem_file(const char *file)
+{
+    BIO *bio = BIO_new_file(file, "r");
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    return x;
+}
+
+void *iss_x509_from_pem(const char *pem, size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    return x;
+}
+
+char *iss_x509_to_pem(const void *x509, size_t *len)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data, *out = NULL;
+    long n;
+    if (bio && PEM_write_bio_X509(bio, (X509 *)x509)) {
+        n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+            memcpy(out, data, (size_t)n);
+            out[n] = '\0';
+            *len = (size_t)n;
+        }
+    }
+    BIO_free(bio);
+    return out;
+}
+
+void iss_x509_free(void *x509)
+{
+    X509_free(x509);
 }
