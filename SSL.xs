@@ -875,6 +875,23 @@ set_verify_flags(SV *self, UV flags)
     RETVAL
 
 int
+add_fingerprint(SV *self, const char *algo, int pubkey, SV *digest)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(digest, len);
+    RETVAL = iss_ctx_add_fingerprint(CTX(self), algo, pubkey, (const unsigned char *)p, len)
+             == ISS_OK;
+  }
+  OUTPUT:
+    RETVAL
+
+void
+force_fingerprint(SV *self, int force)
+  CODE:
+    iss_ctx_force_fingerprint(CTX(self), force);
+
+int
 load_ca(SV *self, SV *file, SV *dir)
   CODE:
     RETVAL = iss_ctx_load_ca(CTX(self), SvOK(file) ? SvPV_nolen(file) : NULL,

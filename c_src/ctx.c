@@ -65,6 +65,7 @@ void iss_ctx_decref(iss_ctx *ctx)
     if (!ctx || --ctx->refs > 0)
         return;
     SSL_CTX_free(ctx->ssl_ctx);
+    free(ctx->fps);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);
     free(ctx);
@@ -194,4 +195,27 @@ int iss_ctx_set_verify_flags(iss_ctx *ctx, unsigned long flags)
 {
     X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->ssl_ctx), flags);
     return ISS_OK;
+}
+
+int iss_ctx_add_fingerprint(iss_ctx *ctx, const char *algo, int pubkey,
+                            const unsigned char *digest, size_t len)
+{
+    struct iss_fp *n;
+    if (len > EVP_MAX_MD_SIZE || strlen(algo) >= sizeof n->algo || !EVP_get_digestbyname(algo))
+        return ISS_ERR;
+    n = realloc(ctx->fps, (ctx->nfps + 1) * sizeof *n);
+    if (!n)
+        return ISS_ERR;
+    ctx->fps = n;
+    n += ctx->nfps++;
+    strcpy(n->algo, algo);
+    n->pubkey = pubkey;
+    memcpy(n->digest, digest, len);
+    n->len = (unsigned int)len;
+    return ISS_OK;
+}
+
+void iss_ctx_force_fingerprint(iss_ctx *ctx, int force)
+{
+    ctx->force_fps = force;
 }

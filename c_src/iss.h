@@ -89,6 +89,11 @@ int iss_ctx_set_groups(iss_ctx *ctx, const char *list);
 int iss_ctx_set_dh_pem(iss_ctx *ctx, const char *pem, size_t len);   /* NULL: built-in group */
 int iss_ctx_set_dh_file(iss_ctx *ctx, const char *file);
 int iss_ctx_set_verify_flags(iss_ctx *ctx, unsigned long flags);
+/* SSL_fingerprint: a leaf whose digest is listed is accepted even when the
+ * chain fails; with force, only listed leaves are accepted. */
+int iss_ctx_add_fingerprint(iss_ctx *ctx, const char *algo, int pubkey,
+                            const unsigned char *digest, size_t len);
+void iss_ctx_force_fingerprint(iss_ctx *ctx, int force);
 
 /* ---- trust store (store.c) ---- */
 /* file/dir may be NULL; dir may hold several directories separated by ':'. */

@@ -20,6 +20,14 @@ struct iss_ctx {
     void *verify_data;
     void *owner;              /* the glue's data, freed with the context */
     void (*owner_free)(void *);
+    struct iss_fp {
+        char algo[32];
+        int pubkey;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int len;
+    } *fps;                   /* SSL_fingerprint: accepted leaf digests */
+    int nfps;
+    int force_fps;            /* SSL_force_fingerprint: only these are trusted */
     iss_passwd_hook passwd_hook;
     void *passwd_data;
     char err[ISS_ERRLEN];
@@ -40,6 +48,7 @@ struct iss_conn {
     int last_ssl_error;
     int last_ret;             /* raw return of the last SSL_do_handshake */
     int eof;                  /* a clean EOF was seen */
+    int fp_fail;              /* chain or name failed before the leaf's fingerprint */
     int line_done;            /* line.data was handed out; drop it on the next call */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */

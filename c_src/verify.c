@@ -240,6 +240,44 @@ int iss_verify_hostname(const void *x509, const char *id, size_t idlen, const is
     return 0;
 }
 
+static int fingerprint_matches(iss_ctx *ctx, X509 *cert)
+{
+    int i;
+    for (i = 0; i < ctx->nfps; i++) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        int n = iss_x509_digest(cert, ctx->fps[i].algo, ctx->fps[i].pubkey, md);
+        if (n == (int)ctx->fps[i].len && memcmp(md, ctx->fps[i].digest, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The client's host name check on the leaf: 1 pass, 0 fail. */
+static int check_peer_name(iss_conn *c, iss_ctx *ctx, X509 *cert)
+{
+    if (!c->verify_name || !*c->verify_name) {
+        if (ctx->scheme.explicit_scheme) {
+            iss_conn_set_cb_error(c, "Cannot determine peer hostname for verification",
+                                  ISS_SEV_NONAME);
+            return 0;
+        }
+        snprintf(c->warning, sizeof c->warning, "%s",
+                 "Cannot determine hostname of peer for verification. "
+                 "Disabling default hostname verification for now. "
+                 "Please specify hostname with SSL_verifycn_name and better set "
+                 "SSL_verifycn_scheme too.\n");
+        return 1;
+    }
+    if (!iss_verify_hostname(cert, c->verify_name, strlen(c->verify_name), &ctx->scheme)) {
+        iss_conn_set_cb_error(c, "hostname verification failed", ISS_SEV_VERIFY);
+        return 0;
+    }
+    return 1;
+}
+
+/* Called by OpenSSL for each element of the chain, the root first. The order
+ * of decisions is the reference's: the user's callback, then the host name
+ * (leaf only), then the pinned fingerprints, which may overrule both. */
 int iss_verify_cb(int ok, X509_STORE_CTX *store)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -252,25 +290,24 @@ int iss_verify_cb(int ok, X509_STORE_CTX *store)
     if (ctx->verify_hook)
         ok = ctx->verify_hook(ctx->verify_data, ok, store, cert, depth,
                               X509_STORE_CTX_get_error(store));
-    if (!ok || depth != 0 || !c || ctx->is_server || !ctx->scheme.check ||
-        !(ctx->verify_mode & SSL_VERIFY_PEER))
-        return ok;
-    if (!c->verify_name || !*c->verify_name) {
-        if (ctx->scheme.explicit_scheme) {
-            iss_conn_set_cb_error(c, "Cannot determine peer hostname for verification",
-                                  ISS_SEV_NONAME);
+    if (ok && depth == 0 && c && !ctx->is_server && ctx->scheme.check &&
+        (ctx->verify_mode & SSL_VERIFY_PEER))
+        ok = check_peer_name(c, ctx, cert);
+    if (ctx->nfps && cert && c) {
+        if (!ok)
+            c->fp_fail = 1;
+        if (depth > 0)
+            return 1;             /* decide at the leaf */
+        if (fingerprint_matches(ctx, cert)) {
+            X509_STORE_CTX_set_error(store, X509_V_OK);
+            return 1;
+        }
+        if (ctx->force_fps) {
+            iss_conn_set_cb_error(c, "fingerprint of peer certificate does not match",
+                                  ISS_SEV_VERIFY);
             return 0;
         }
-        snprintf(c->warning, sizeof c->warning, "%s",
-                 "Cannot determine hostname of peer for verification. "
-                 "Disabling default hostname verification for now. "
-                 "Please specify hostname with SSL_verifycn_name and better set "
-                 "SSL_verifycn_scheme too.\n");
-        return ok;
-    }
-    if (!iss_verify_hostname(cert, c->verify_name, strlen(c->verify_name), &ctx->scheme)) {
-        iss_conn_set_cb_error(c, "hostname verification failed", ISS_SEV_VERIFY);
-        return 0;
+        return !c->fp_fail;
     }
     return ok;
 }

@@ -204,6 +204,26 @@ sub _apply_verify {
         };
     }
     $ctx->set_verify_callback($vcb) if $vcb;
+
+    # pinned certificates: 'algo$hex', 'algo$pub$hex', or bare hex whose
+    # length tells the algorithm; colons are ignored
+    if (my $fp = $args->{SSL_fingerprint}) {
+        for (ref($fp) ? @$fp : $fp) {
+            my ($algo, $pubkey, $digest) = m{^(?:([\w-]+)\$)?(pub\$)?([a-f\d:]+)$}i
+                or return IO::Socket::SSL->_internal_error("invalid fingerprint '$_'", 9);
+            ($digest = lc($digest)) =~ s{:}{}g;
+            $algo ||=
+                length($digest) == 32 ? 'md5' :
+                length($digest) == 40 ? 'sha1' :
+                length($digest) == 64 ? 'sha256' :
+                return IO::Socket::SSL->_internal_error(
+                    "cannot detect hash algorithm from fingerprint '$_'", 9);
+            $ctx->add_fingerprint(lc($algo), $pubkey ? 1 : 0, pack('H*', $digest))
+                or return IO::Socket::SSL->_internal_error(
+                    "Digest algorithm $algo is not available", 9);
+        }
+        $ctx->force_fingerprint(1) if $args->{SSL_force_fingerprint};
+    }
     return 1;
 }
 
