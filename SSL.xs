@@ -148,6 +148,23 @@ static void io_fail(pTHX_ SV *sock, int status, const char *what)
     LEAVE;
 }
 
+/* The first read that ends at the peer's close_notify tells the Perl side,
+ * which runs SSL_on_peer_shutdown if there is one. */
+static void peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
+{
+    if (iss_conn_take_peer_shutdown(c)) {
+        dSP;
+        ENTER;
+        SAVETMPS;
+        PUSHMARK(SP);
+        XPUSHs(sock);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_peer_shutdown", G_DISCARD);
+        FREETMPS;
+        LEAVE;
+    }
+}
+
 /* Falls back to the plain-socket method when TLS is not active. */
 static int call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
 {
@@ -342,8 +359,10 @@ static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t of
                 continue;
             break;
         }
-        if (n == 0)
+        if (n == 0) {
+            peer_shutdown_check(aTHX_ sock, c);
             break;
+        }
         if (n == ISS_EINTR && (mode == 1 || got == 0)) {
             /* run the Perl handler; read() continues, sysread reports EINTR */
             PERL_ASYNC_CHECK();
@@ -472,6 +491,11 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
         PUTBACK;
         return 1;
     }
+    if (n == 0 || gimme == G_LIST || mode == 3) {
+        PUTBACK;
+        peer_shutdown_check(aTHX_ sock, c);
+        SPAGAIN;
+    }
     if (gimme == G_LIST) {
         PUTBACK;
         return push_split(aTHX_ out, n, mode, d, dlen, rec);
@@ -580,6 +604,17 @@ errstack()
     char buf[2048];
     size_t n = iss_err_drain(buf, sizeof buf);
     RETVAL = newSVpvn(buf, n);
+  }
+  OUTPUT:
+    RETVAL
+
+int
+psl_suffix_labels(SV *host, int min_suffix)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(host, len);
+    RETVAL = iss_psl_suffix_labels(p, len, min_suffix);
   }
   OUTPUT:
     RETVAL
@@ -1164,6 +1199,17 @@ peer_cert(SV *self, int reload = 0)
   }
   OUTPUT:
     RETVAL
+
+void
+peer_chain(SV *self)
+  PPCODE:
+  {
+    void *certs[64];
+    int i, n = iss_conn_peer_chain(CONN(self), certs, 64);
+    EXTEND(SP, n);
+    for (i = 0; i < n; i++)
+        mPUSHu(PTR2UV(certs[i]));
+  }
 
 UV
 own_cert(SV *self)

@@ -483,6 +483,14 @@ ssize_t iss_conn_readall(iss_conn *c, const char **out)
     }
 }
 
+int iss_conn_take_peer_shutdown(iss_conn *c)
+{
+    if (c->shutdown_seen || !(SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN))
+        return 0;
+    c->shutdown_seen = 1;
+    return 1;
+}
+
 int iss_conn_get_shutdown(iss_conn *c)
 {
     return SSL_get_shutdown(c->ssl);

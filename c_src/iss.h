@@ -166,6 +166,10 @@ const char *iss_conn_servername(iss_conn *c);
 void *iss_conn_peer_cert(iss_conn *c);     /* borrowed, cached X509* or NULL */
 void iss_conn_forget_peer_cert(iss_conn *c);
 void *iss_conn_own_cert(iss_conn *c);      /* borrowed X509* or NULL */
+/* The peer's chain, leaf first, borrowed from the connection. */
+int iss_conn_peer_chain(iss_conn *c, void **out, int max);
+/* 1 once, the first time a read ended at the peer's close_notify. */
+int iss_conn_take_peer_shutdown(iss_conn *c);
 /* X509_NAME_oneline of subject (which=0) or issuer (1); returns malloc'd string. */
 char *iss_x509_name_oneline(const void *x509, int which);
 /* Common name as X509_NAME_get_text_by_NID returns it; malloc'd, may be NULL. */

@@ -48,6 +48,7 @@ struct iss_conn {
     int last_ssl_error;
     int last_ret;             /* raw return of the last SSL_do_handshake */
     int eof;                  /* a clean EOF was seen */
+    int shutdown_seen;        /* the peer's close_notify was reported to the glue */
     int fp_fail;              /* chain or name failed before the leaf's fingerprint */
     int line_done;            /* line.data was handed out; drop it on the next call */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */

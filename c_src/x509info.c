@@ -34,6 +34,18 @@ void iss_conn_forget_peer_cert(iss_conn *c)
 
 void *iss_conn_own_cert(iss_conn *c) { return SSL_get_certificate(c->ssl); }
 
+int iss_conn_peer_chain(iss_conn *c, void **out, int max)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+    int i, n = 0;
+    /* a client's chain starts with the leaf, a server's does not */
+    if (c->is_server && iss_conn_peer_cert(c) && n < max)
+        out[n++] = c->peer_cert;
+    for (i = 0; chain && i < sk_X509_num(chain) && n < max; i++)
+        out[n++] = sk_X509_value(chain, i);
+    return n;
+}
+
 char *iss_x509_name_oneline(const void *x509, int which)
 {
     const X509_NAME *n = which ? X509_get_issuer_name(x509) : X509_get_subject_name(x509);

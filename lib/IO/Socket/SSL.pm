@@ -724,9 +724,20 @@ sub close {
     return 1;
 }
 
+# Which directions of TLS are still open: 'rw', 'r', 'w' or '' (undef when
+# there is no TLS at all).
 sub is_SSL {
     my $self = pop;
-    return ${*$self}{_SSL_object} && 1;
+    my $conn = ${*$self}{_SSL_conn} or return;
+    my $st = $conn->get_shutdown;
+    return (($st & 2) ? '' : 'r') . (($st & 1) ? '' : 'w');
+}
+
+sub _peer_shutdown {
+    my $self = shift;
+    if (my $cb = ${*$self}{_SSL_arguments}{SSL_on_peer_shutdown}) {
+        $cb->($self);
+    }
 }
 
 sub stop_SSL {
@@ -978,8 +989,9 @@ sub verify_hostname {
 
 sub peer_certificates {
     my $self = shift;
-    my $cert = $self->peer_certificate or return;
-    return ($cert);
+    my $conn = $self->_conn or return;
+    return if !$self->peer_certificate;
+    return $conn->peer_chain;
 }
 
 sub pending_ok { 1 }
