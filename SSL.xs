@@ -609,6 +609,13 @@ errstack()
     RETVAL
 
 int
+can_npn()
+  CODE:
+    RETVAL = iss_can_npn();
+  OUTPUT:
+    RETVAL
+
+int
 psl_suffix_labels(SV *host, int min_suffix)
   CODE:
   {
@@ -921,6 +928,42 @@ add_fingerprint(SV *self, const char *algo, int pubkey, SV *digest)
   OUTPUT:
     RETVAL
 
+int
+add_sni(SV *self, const char *host, SV *child)
+  CODE:
+    RETVAL = iss_ctx_add_sni(CTX(self), host, CTX(child)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+void
+sni_default(SV *self, int has_default)
+  CODE:
+    iss_ctx_sni_default(CTX(self), has_default);
+
+int
+set_protocols(SV *self, int npn, AV *list)
+  CODE:
+  {
+    SSize_t i, n = av_len(list) + 1;
+    const char **names;
+    unsigned char *wire;
+    unsigned int len = 0;
+    Newx(names, n ? n : 1, const char *);
+    SAVEFREEPV(names);
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(list, i, 0);
+        names[i] = e ? SvPV_nolen(*e) : "";
+    }
+    wire = iss_protos_wire(names, (int)n, &len);
+    if (!wire)
+        croak("invalid protocol name in %s list (1 to 255 bytes each)", npn ? "NPN" : "ALPN");
+    RETVAL = (npn ? iss_ctx_set_npn(CTX(self), wire, len)
+                  : iss_ctx_set_alpn(CTX(self), wire, len)) == ISS_OK;
+    free(wire);
+  }
+  OUTPUT:
+    RETVAL
+
 void
 force_fingerprint(SV *self, int force)
   CODE:
@@ -1210,6 +1253,23 @@ peer_chain(SV *self)
     for (i = 0; i < n; i++)
         mPUSHu(PTR2UV(certs[i]));
   }
+
+SV *
+alpn_selected(SV *self)
+  ALIAS:
+    npn_selected = 1
+  CODE:
+  {
+    const char *p;
+    unsigned int len;
+    int ok = ix ? iss_conn_npn_selected(CONN(self), &p, &len)
+                : iss_conn_alpn_selected(CONN(self), &p, &len);
+    if (!ok)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpvn(p, len);
+  }
+  OUTPUT:
+    RETVAL
 
 UV
 own_cert(SV *self)

@@ -65,6 +65,8 @@ void iss_ctx_decref(iss_ctx *ctx)
     if (!ctx || --ctx->refs > 0)
         return;
     SSL_CTX_free(ctx->ssl_ctx);
+    iss_sni_free(ctx);
+    iss_alpn_free(ctx);
     free(ctx->fps);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);

@@ -95,6 +95,19 @@ int iss_ctx_add_fingerprint(iss_ctx *ctx, const char *algo, int pubkey,
                             const unsigned char *digest, size_t len);
 void iss_ctx_force_fingerprint(iss_ctx *ctx, int force);
 
+/* ---- server name indication (sni.c) ---- */
+/* A server context hands connections for host to child (a new reference). */
+int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child);
+void iss_ctx_sni_default(iss_ctx *ctx, int has_default);
+
+/* ---- protocol negotiation (alpn.c) ---- */
+unsigned char *iss_protos_wire(const char *const *list, int n, unsigned int *outlen);
+int iss_ctx_set_alpn(iss_ctx *ctx, const unsigned char *wire, unsigned int len);
+int iss_ctx_set_npn(iss_ctx *ctx, const unsigned char *wire, unsigned int len);
+int iss_can_npn(void);
+int iss_conn_alpn_selected(iss_conn *c, const char **p, unsigned int *len);
+int iss_conn_npn_selected(iss_conn *c, const char **p, unsigned int *len);
+
 /* ---- trust store (store.c) ---- */
 /* file/dir may be NULL; dir may hold several directories separated by ':'. */
 int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir);

@@ -28,6 +28,14 @@ struct iss_ctx {
     } *fps;                   /* SSL_fingerprint: accepted leaf digests */
     int nfps;
     int force_fps;            /* SSL_force_fingerprint: only these are trusted */
+    struct iss_sni {
+        char *host;
+        iss_ctx *ctx;         /* counted reference */
+    } *sni;                   /* servers: a context per host name */
+    int nsni;
+    int has_default;          /* unknown SNI names use this context */
+    unsigned char *alpn, *npn;   /* wire format */
+    unsigned int alpn_len, npn_len;
     iss_passwd_hook passwd_hook;
     void *passwd_data;
     char err[ISS_ERRLEN];
@@ -65,6 +73,8 @@ extern int iss_conn_ex_index;
 extern int iss_ctx_ex_index;
 
 void iss_ctx_record_error(iss_ctx *ctx);
+void iss_sni_free(iss_ctx *ctx);
+void iss_alpn_free(iss_ctx *ctx);
 int iss_verify_cb(int ok, X509_STORE_CTX *store);
 
 #endif

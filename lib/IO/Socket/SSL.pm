@@ -994,7 +994,17 @@ sub peer_certificates {
     return $conn->peer_chain;
 }
 
-sub pending_ok { 1 }
+sub alpn_selected {
+    my $conn = shift->_conn || return;
+    return $conn->alpn_selected;
+}
+
+sub next_proto_negotiated {
+    my $self = shift;
+    return $self->_internal_error("NPN not supported in Net::SSLeay", 9) if !can_npn();
+    my $conn = $self->_conn || return;
+    return $conn->npn_selected;
+}
 
 # ---------------------------------------------------------------------------
 # Feature probes: true only where this build really does it.
@@ -1002,8 +1012,8 @@ sub pending_ok { 1 }
 sub can_client_sni   { 1 }
 sub can_server_sni   { 1 }
 sub can_multi_cert   { 1 }
-sub can_npn          { '' }
-sub can_alpn         { '' }
+sub can_npn          { IO::Socket::SSL::_Lib::can_npn() ? 1 : '' }
+sub can_alpn         { 1 }
 sub can_ecdh         { 'auto' }
 sub can_ipv6         { CAN_IPV6() }
 sub can_ocsp         { '' }

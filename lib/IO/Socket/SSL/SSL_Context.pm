@@ -19,6 +19,7 @@ use constant {
     OP_CIPHER_SERVER_PREFERENCE => 0x00400000,
 };
 
+my $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
 my %VERSION_NUM = (
     SSLv3 => 0x300, TLSv1 => 0x301, TLSv1_1 => 0x302, TLSv1_2 => 0x303, TLSv1_3 => 0x304,
 );
@@ -143,15 +144,51 @@ sub new {
     $op |= OP_ALL;
     $op |= OP_CIPHER_SERVER_PREFERENCE if $arg_hash->{SSL_honor_cipher_order};
 
-    my $ctx = IO::Socket::SSL::_Ctx->new($is_server ? 1 : 0, $min, $max, $op)
-        or return IO::Socket::SSL->error("SSL Context init failed");
-    $self->{_ctx} = $ctx;
-    $self->{context} = $ctx->ptr;
-
-    for my $step (\&_apply_verify, \&_apply_ca, \&_apply_certs, \&_apply_kex,
-                  \&_apply_ciphers, \&_apply_misc) {
-        $step->($self, $ctx, $arg_hash, $is_server) or return;
+    # A server given certificates per host name gets a context per name,
+    # chosen by SNI; 'host%ecc' adds a second certificate to host's context.
+    my %hosts;
+    if ($is_server) {
+        for my $opt (qw(SSL_key SSL_key_file SSL_cert SSL_cert_file)) {
+            my $val = $arg_hash->{$opt};
+            next if ref($val) ne 'HASH';
+            $hosts{lc $_}{$opt} = $val->{$_} for keys %$val;
+        }
     }
+    my @names = %hosts ? sort keys %hosts : ('');
+    my %ctx;
+    for my $host (grep { !/%/ } @names) {
+        my $args = %hosts ? { %$arg_hash, %{$hosts{$host}} } : $arg_hash;
+        my $ctx = IO::Socket::SSL::_Ctx->new($is_server ? 1 : 0, $min, $max, $op)
+            or return IO::Socket::SSL->error("SSL Context init failed");
+        for my $step (\&_apply_verify, \&_apply_ca, \&_apply_certs, \&_apply_kex,
+                      \&_apply_ciphers, \&_apply_alpn) {
+            $step->($self, $ctx, { %$args }, $is_server, $host) or return;
+        }
+        $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
+        $ctx{$host} = $ctx;
+    }
+    for my $host (grep { /%/ } @names) {
+        my ($base) = $host =~ m{^([^%]*)%};
+        my $ctx = $ctx{$base} or return IO::Socket::SSL->error(
+            "SSL Context init for $host failed - no config for $base");
+        if (my @k = grep { !m{^SSL_(?:cert|key)(?:_file)?$} } keys %{$hosts{$host}}) {
+            return IO::Socket::SSL->error(
+                "invalid keys @k in configuration '$host' of additional certs");
+        }
+        _apply_certs($self, $ctx, { %{$hosts{$host}}, SSL_use_cert => 1,
+            SSL_passwd_cb => $arg_hash->{SSL_passwd_cb} }, $is_server, $host) or return;
+    }
+    my $main = $ctx{''} || $ctx{(sort keys %ctx)[0]};
+    if (keys(%ctx) > 1 || !exists $ctx{''}) {
+        for my $host (grep { $_ ne '' } keys %ctx) {
+            $main->add_sni($host, $ctx{$host});
+        }
+        $main->sni_default(exists $ctx{''} ? 1 : 0);
+        $self->{_sni} = \%ctx;
+    }
+    $self->{_ctx} = $main;
+    $self->{context} = $main->ptr;
+    _apply_misc($self, $main, $arg_hash, $is_server) or return;
 
     if (my $cb = $arg_hash->{SSL_create_ctx_callback}) {
         $cb->($self->{context});
@@ -168,8 +205,8 @@ sub new {
 sub _apply_verify {
     my ($self, $ctx, $args, $is_server) = @_;
     my $mode = $args->{SSL_verify_mode} || 0;
-    my $scheme = delete $args->{SSL_verifycn_scheme};
-    my $psl = delete $args->{SSL_verifycn_publicsuffix};
+    my $scheme = $args->{SSL_verifycn_scheme};
+    my $psl = $args->{SSL_verifycn_publicsuffix};
     my $explicit = defined $scheme ? 1 : 0;
     my $check;
     if (!$is_server && ($mode & 1) && (!$scheme || $scheme ne 'none')) {
@@ -342,15 +379,16 @@ sub _apply_kex {
 
 sub _apply_ciphers {
     my ($self, $ctx, $args, $is_server) = @_;
+    my $host = $_[4] // '';
     if (my $cl = $args->{SSL_cipher_list}) {
-        $cl = $cl->{''} if ref($cl) eq 'HASH';
+        $cl = $cl->{$host} || $cl->{''} || $DEFAULT_CIPHERS if ref($cl) eq 'HASH';
         if (defined $cl && $cl ne '') {
             $ctx->set_cipher_list($cl)
                 or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
         }
     }
     if (my $cs = $args->{SSL_ciphersuites}) {
-        $cs = $cs->{''} if ref($cs) eq 'HASH';
+        $cs = $cs->{$host} || $cs->{''} if ref($cs) eq 'HASH';
         if (defined $cs) {
             $ctx->set_ciphersuites($cs)
                 or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
@@ -359,9 +397,23 @@ sub _apply_ciphers {
     return 1;
 }
 
+sub _apply_alpn {
+    my ($self, $ctx, $args, $is_server) = @_;
+    if (my $list = $args->{SSL_alpn_protocols}) {
+        $ctx->set_protocols(0, ref($list) ? $list : [$list])
+            or return IO::Socket::SSL->error("Failed to set ALPN protocols", $ctx->error);
+    }
+    if (my $list = $args->{SSL_npn_protocols}) {
+        return IO::Socket::SSL->_internal_error("NPN not supported in Net::SSLeay", 9)
+            if !IO::Socket::SSL::_Lib::can_npn();
+        $ctx->set_protocols(1, ref($list) ? $list : [$list])
+            or return IO::Socket::SSL->error("Failed to set NPN protocols", $ctx->error);
+    }
+    return 1;
+}
+
 sub _apply_misc {
     my ($self, $ctx, $args, $is_server) = @_;
-    $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
     if (my $cache = $args->{SSL_session_cache}) {
         $self->{session_cache} = $cache;
     } elsif (my $size = $args->{SSL_session_cache_size}) {

@@ -1,0 +1,60 @@
+/* sni.c: server name indication: a server context with one child context
+ * per host name, chosen by the client's SNI ('' is the default). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "iss_internal.h"
+
+static int servername_cb(SSL *ssl, int *alert, void *arg)
+{
+    iss_ctx *ctx = arg;
+    const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    int i;
+    (void)alert;
+    if (!host)
+        host = "";
+    for (i = 0; i < ctx->nsni; i++)
+        if (strcasecmp(ctx->sni[i].host, host) == 0)
+            break;
+    if (i == ctx->nsni) {
+        /* unknown names get the default context, if there is one */
+        if (ctx->has_default)
+            return SSL_TLSEXT_ERR_OK;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    if (ctx->sni[i].ctx->ssl_ctx != SSL_get_SSL_CTX(ssl))
+        SSL_set_SSL_CTX(ssl, ctx->sni[i].ctx->ssl_ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child)
+{
+    struct iss_sni *n = realloc(ctx->sni, (ctx->nsni + 1) * sizeof *n);
+    if (!n)
+        return ISS_ERR;
+    ctx->sni = n;
+    n += ctx->nsni++;
+    n->host = strdup(host);
+    n->ctx = child;
+    iss_ctx_incref(child);
+    SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, servername_cb);
+    SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
+    return ISS_OK;
+}
+
+void iss_ctx_sni_default(iss_ctx *ctx, int has_default)
+{
+    ctx->has_default = has_default;
+}
+
+void iss_sni_free(iss_ctx *ctx)
+{
+    int i;
+    for (i = 0; i < ctx->nsni; i++) {
+        free(ctx->sni[i].host);
+        iss_ctx_decref(ctx->sni[i].ctx);
+    }
+    free(ctx->sni);
+    ctx->sni = NULL;
+    ctx->nsni = 0;
+}
