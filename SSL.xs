@@ -184,6 +184,8 @@ static int call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
 typedef struct {
     SV *verify_cb;
     SV *passwd_cb;
+    SV *ticket_cb;
+    SV *ticket_data;
     SV *error;          /* $@ of a callback that died, reported after OpenSSL returns */
 #ifdef USE_ITHREADS
     PerlInterpreter *perl;
@@ -202,6 +204,8 @@ static void glue_free(void *p)
         return;
     SvREFCNT_dec(g->verify_cb);
     SvREFCNT_dec(g->passwd_cb);
+    SvREFCNT_dec(g->ticket_cb);
+    SvREFCNT_dec(g->ticket_data);
     SvREFCNT_dec(g->error);
     Safefree(g);
 }
@@ -303,6 +307,76 @@ static int passwd_hook(void *data, int rwflag, char *buf, int size)
     FREETMPS;
     LEAVE;
     return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
+}
+
+static int session_hook(void *data, void *ssl, void *sess)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, keep = 0;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    mXPUSHu(PTR2UV(ssl));
+    mXPUSHu(PTR2UV(sess));
+    PUTBACK;
+    n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV))
+        keep_error(aTHX_ g);
+    else if (n == 1)
+        keep = SvTRUE(TOPs) ? 1 : 0;
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return keep;
+}
+
+static int ticket_hook(void *data, const unsigned char *name, unsigned char *key,
+                       unsigned char *cur_name)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, rv = -1;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(g->ticket_data ? g->ticket_data : &PL_sv_undef);
+    if (name)
+        mXPUSHp((const char *)name, 16);
+    PUTBACK;
+    n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+    } else if (n == 0) {
+        rv = 0;                   /* no such key */
+    } else if (n >= 2) {
+        STRLEN kl, nl;
+        const char *k = SvPV(*(SP - n + 1), kl);
+        const char *nm = SvPV(*(SP - n + 2), nl);
+        if (kl == 32 && nl == 16) {
+            memcpy(key, k, 32);
+            memcpy(cur_name, nm, 16);
+            rv = 1;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
 }
 
 /* ---- I/O helpers ---- */
@@ -608,6 +682,19 @@ errstack()
   OUTPUT:
     RETVAL
 
+void
+session_free(UV sess)
+  CODE:
+    if (sess)
+        iss_session_free(INT2PTR(void *, sess));
+
+int
+session_is_resumable(UV sess)
+  CODE:
+    RETVAL = sess ? iss_session_is_resumable(INT2PTR(void *, sess)) : 0;
+  OUTPUT:
+    RETVAL
+
 int
 can_npn()
   CODE:
@@ -865,6 +952,38 @@ set_passwd_callback(SV *self, SV *cb)
     g->passwd_cb = SvOK(cb) ? newSVsv(cb) : NULL;
     iss_ctx_set_passwd_hook(ctx, g->passwd_cb ? passwd_hook : NULL, g);
   }
+
+void
+enable_session_cache(SV *self)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(self);
+    iss_ctx_set_session_hook(ctx, session_hook, glue_of(aTHX_ ctx));
+  }
+
+void
+set_ticket_callback(SV *self, SV *cb, SV *data)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(self);
+    ctx_glue *g = glue_of(aTHX_ ctx);
+    SvREFCNT_dec(g->ticket_cb);
+    SvREFCNT_dec(g->ticket_data);
+    g->ticket_cb = SvOK(cb) ? newSVsv(cb) : NULL;
+    g->ticket_data = SvOK(data) ? newSVsv(data) : NULL;
+    iss_ctx_set_ticket_hook(ctx, g->ticket_cb ? ticket_hook : NULL, g);
+  }
+
+int
+add_psk(SV *self, const char *identity, SV *key)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(key, len);
+    RETVAL = iss_ctx_add_psk(CTX(self), identity, (const unsigned char *)p, len) == ISS_OK;
+  }
+  OUTPUT:
+    RETVAL
 
 int
 set_mode(SV *self, IV mode)
@@ -1268,6 +1387,22 @@ alpn_selected(SV *self)
         XSRETURN_UNDEF;
     RETVAL = newSVpvn(p, len);
   }
+  OUTPUT:
+    RETVAL
+
+int
+set_session(SV *self, UV sess)
+  CODE:
+    if (!sess)
+        croak("no session given");
+    RETVAL = iss_conn_set_session(CONN(self), INT2PTR(void *, sess)) == ISS_OK;
+  OUTPUT:
+    RETVAL
+
+UV
+get1_session(SV *self)
+  CODE:
+    RETVAL = PTR2UV(iss_conn_get1_session(CONN(self)));
   OUTPUT:
     RETVAL
 

@@ -67,6 +67,7 @@ void iss_ctx_decref(iss_ctx *ctx)
     SSL_CTX_free(ctx->ssl_ctx);
     iss_sni_free(ctx);
     iss_alpn_free(ctx);
+    iss_psk_free(ctx);
     free(ctx->fps);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);

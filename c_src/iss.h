@@ -66,6 +66,12 @@ int iss_psl_suffix_labels(const char *host, size_t len, int min_suffix);
 typedef int (*iss_verify_hook)(void *data, int ok, void *store_ctx, void *x509, int depth,
                                int err);
 typedef int (*iss_passwd_hook)(void *data, int rwflag, char *buf, int size);
+/* A new client session (SSL*, SSL_SESSION*): return 1 to keep the reference. */
+typedef int (*iss_session_hook)(void *data, void *ssl, void *session);
+/* Ticket keys: name NULL asks for the current key; else for the key of name.
+ * Fills key[32] and cur_name[16]; returns 1 found, 0 unknown, -1 error. */
+typedef int (*iss_ticket_hook)(void *data, const unsigned char *name, unsigned char *key,
+                               unsigned char *cur_name);
 
 iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long options);
 void iss_ctx_incref(iss_ctx *ctx);
@@ -107,6 +113,17 @@ int iss_ctx_set_npn(iss_ctx *ctx, const unsigned char *wire, unsigned int len);
 int iss_can_npn(void);
 int iss_conn_alpn_selected(iss_conn *c, const char **p, unsigned int *len);
 int iss_conn_npn_selected(iss_conn *c, const char **p, unsigned int *len);
+
+/* ---- sessions, tickets, PSK (session.c) ---- */
+void iss_ctx_set_session_hook(iss_ctx *ctx, iss_session_hook fn, void *data);
+int iss_conn_set_session(iss_conn *c, void *sess);
+void *iss_conn_get1_session(iss_conn *c);
+void iss_session_free(void *sess);
+int iss_session_up_ref(void *sess);
+int iss_session_is_resumable(void *sess);
+void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data);
+/* Client: the first entry is used; server: '' is the key for other identities. */
+int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key, size_t len);
 
 /* ---- trust store (store.c) ---- */
 /* file/dir may be NULL; dir may hold several directories separated by ':'. */

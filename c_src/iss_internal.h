@@ -36,6 +36,16 @@ struct iss_ctx {
     int has_default;          /* unknown SNI names use this context */
     unsigned char *alpn, *npn;   /* wire format */
     unsigned int alpn_len, npn_len;
+    iss_session_hook session_hook;
+    void *session_data;
+    iss_ticket_hook ticket_hook;
+    void *ticket_data;
+    struct iss_psk {
+        char identity[PSK_MAX_IDENTITY_LEN + 1];   /* '' on a server: any identity */
+        unsigned char key[PSK_MAX_PSK_LEN];
+        size_t len;
+    } *psk;
+    int npsk;
     iss_passwd_hook passwd_hook;
     void *passwd_data;
     char err[ISS_ERRLEN];
@@ -75,6 +85,7 @@ extern int iss_ctx_ex_index;
 void iss_ctx_record_error(iss_ctx *ctx);
 void iss_sni_free(iss_ctx *ctx);
 void iss_alpn_free(iss_ctx *ctx);
+void iss_psk_free(iss_ctx *ctx);
 int iss_verify_cb(int ok, X509_STORE_CTX *store);
 
 #endif

@@ -16,6 +16,7 @@ use Scalar::Util qw(dualvar weaken);
 require XSLoader;
 XSLoader::load('IO::Socket::SSL', $VERSION);
 require IO::Socket::SSL::SSL_Context;
+require IO::Socket::SSL::Session_Cache;
 
 our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
 { no warnings "once"; *ERROR = \$SSL_ERROR; }
@@ -156,6 +157,7 @@ sub DEBUG {
 # later error replaces an earlier one only if it is at least as severe.
 
 our $CURRENT_SSL_OBJECT;   # the socket whose handshake is running
+our %SSL_OBJECT;           # SSL* (integer) -> socket (weak), for callbacks that get an SSL*
 
 sub _internal_error {
     my ($self, $error, $severity) = @_;
@@ -423,7 +425,7 @@ my @all_my_keys = qw(
     _SSL_arguments _SSL_certificate _SSL_ctx _SSL_fileno _SSL_in_DESTROY
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
-    _SSL_msg_callback
+    _SSL_msg_callback _SSL_session_used
 );
 
 sub configure {
@@ -488,8 +490,21 @@ sub _new_conn {
     my $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server)
         or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
     ${*$self}{_SSL_conn}   = $conn;
-    ${*$self}{_SSL_object} = $conn->ptr;
+    my $ptr = ${*$self}{_SSL_object} = $conn->ptr;
+    weaken($SSL_OBJECT{$ptr} = $self);
     return $conn;
+}
+
+
+# A new client session or TLS 1.3 ticket (also after the handshake).
+sub _session_new {
+    my ($ssl, $session) = @_;
+    my $self = $SSL_OBJECT{$ssl} or return 0;
+    my $cache = ${*$self}{_SSL_ctx} && ${*$self}{_SSL_ctx}{session_cache} or return 0;
+    my $key = ${*$self}{_SSL_arguments}{SSL_session_key} or return 0;
+    $DEBUG >= 3 && DEBUG("new session for <$key> $session");
+    $cache->add_session($key, $session);
+    return 1;
 }
 
 sub connect_SSL {
@@ -521,6 +536,17 @@ sub connect_SSL {
         }
 
         $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
+        if (my $cache = $ctx->{session_cache}) {
+            my $key = $arg_hash->{SSL_session_key} ||= do {
+                my $host = $arg_hash->{PeerAddr} || $arg_hash->{PeerHost};
+                my $port = $arg_hash->{PeerPort} || $arg_hash->{PeerService};
+                $port ? "$host:$port" : $host;
+            };
+            if (my $session = $cache->get_session($key)) {
+                $conn->set_session($session);
+                ${*$self}{_SSL_session_used} = $session;
+            }
+        }
         if ($ctx->{verify_name}) {
             my $name = $arg_hash->{SSL_verifycn_name};
             $name = $arg_hash->{SSL_hostname} if !defined $name;
@@ -542,6 +568,11 @@ sub connect_SSL {
     $DEBUG >= 2 && DEBUG('ssl handshake done');
     delete ${*$self}{_SSL_opening};
     ${*$self}{_SSL_opened} = 1;
+    if (my $used = delete ${*$self}{_SSL_session_used}) {
+        # a TLS 1.3 ticket is good for one resumption only (RFC 8446 C.4)
+        $ctx->{session_cache}->del_session(${*$self}{_SSL_arguments}{SSL_session_key}, $used)
+            if $conn->version >= 0x0304 && $conn->session_reused;
+    }
     if (defined(my $w = $conn->warning)) { warn $w }
     tie *{$self}, 'IO::Socket::SSL::SSL_HANDLE', $self;
     return $self;
@@ -766,6 +797,7 @@ sub stop_SSL {
             }
             # close() closes even when the goodbye could not be said
         }
+        delete $SSL_OBJECT{$conn->ptr};
         $conn->free;
         delete ${*$self}{_SSL_conn};
         delete ${*$self}{_SSL_object};
@@ -1017,11 +1049,11 @@ sub can_alpn         { 1 }
 sub can_ecdh         { 'auto' }
 sub can_ipv6         { CAN_IPV6() }
 sub can_ocsp         { '' }
-sub can_ticket_keycb { '' }
+sub can_ticket_keycb { 1 }
 sub can_pha          { '' }
 sub can_partial_chain { 1 }
 sub can_ciphersuites { 1 }
-sub can_psk          { undef }
+sub can_psk          { return { client => 1, server => 1 } }
 sub can_nested_ssl   { '' }
 
 # ---------------------------------------------------------------------------

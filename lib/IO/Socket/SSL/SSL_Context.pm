@@ -161,7 +161,7 @@ sub new {
         my $ctx = IO::Socket::SSL::_Ctx->new($is_server ? 1 : 0, $min, $max, $op)
             or return IO::Socket::SSL->error("SSL Context init failed");
         for my $step (\&_apply_verify, \&_apply_ca, \&_apply_certs, \&_apply_kex,
-                      \&_apply_ciphers, \&_apply_alpn) {
+                      \&_apply_ciphers, \&_apply_alpn, \&_apply_session_keys) {
             $step->($self, $ctx, { %$args }, $is_server, $host) or return;
         }
         $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
@@ -382,6 +382,8 @@ sub _apply_ciphers {
     my $host = $_[4] // '';
     if (my $cl = $args->{SSL_cipher_list}) {
         $cl = $cl->{$host} || $cl->{''} || $DEFAULT_CIPHERS if ref($cl) eq 'HASH';
+        # with SSL_psk the default list must not exclude the PSK ciphers
+        $cl = "PSK:$cl" =~ s/ !PSK//r if defined $args->{SSL_psk} && $cl eq $DEFAULT_CIPHERS;
         if (defined $cl && $cl ne '') {
             $ctx->set_cipher_list($cl)
                 or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
@@ -414,11 +416,33 @@ sub _apply_alpn {
 
 sub _apply_misc {
     my ($self, $ctx, $args, $is_server) = @_;
-    if (my $cache = $args->{SSL_session_cache}) {
-        $self->{session_cache} = $cache;
-    } elsif (my $size = $args->{SSL_session_cache_size}) {
-        require IO::Socket::SSL::Session_Cache;
-        $self->{session_cache} = IO::Socket::SSL::Session_Cache->new($size);
+    if (!$is_server) {
+        if (my $cache = $args->{SSL_session_cache}) {
+            $self->{session_cache} = $cache;
+        } elsif (my $size = $args->{SSL_session_cache_size}) {
+            require IO::Socket::SSL::Session_Cache;
+            $self->{session_cache} = IO::Socket::SSL::Session_Cache->new($size);
+        }
+        $ctx->enable_session_cache if $self->{session_cache};
+    }
+    return 1;
+}
+
+# Sessions on the server: ticket keys; and pre-shared keys on both sides.
+sub _apply_session_keys {
+    my ($self, $ctx, $args, $is_server) = @_;
+    if ($is_server and my $cb = $args->{SSL_ticket_keycb}) {
+        my ($sub, $data) = ref($cb) eq 'CODE' ? ($cb) : @$cb;
+        $ctx->set_ticket_callback($sub, $data);
+    }
+    if (defined(my $psk = $args->{SSL_psk})) {
+        my @pairs = $is_server
+            ? (ref($psk) eq 'HASH' ? %$psk : ('' => $psk))
+            : (ref($psk) eq 'ARRAY' ? @$psk : ('' => $psk));
+        while (my ($id, $key) = splice(@pairs, 0, 2)) {
+            $ctx->add_psk($id // '', $key) or return IO::Socket::SSL->_internal_error(
+                "invalid SSL_psk: identity or key too long or key empty", 9);
+        }
     }
     return 1;
 }
@@ -427,6 +451,7 @@ sub has_session_cache { return defined shift->{session_cache} }
 
 sub DESTROY {
     my $self = shift;
+    # the cache frees the sessions it holds
     # the C context is reference counted: connections keep it alive
     delete @{$self}{qw(_ctx context session_cache)};
 }

@@ -1,0 +1,166 @@
+/* session.c: resumption: the client's session cache hook (sessions and
+ * TLS 1.3 tickets arrive through the new-session callback, also after the
+ * handshake) and the server's ticket key callback (RFC 5077 key rotation). */
+#include <string.h>
+#include <openssl/rand.h>
+#include <openssl/core_names.h>
+#include "iss_internal.h"
+
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    if (!ctx || !ctx->session_hook)
+        return 0;
+    /* 1: the hook kept our reference on sess */
+    return ctx->session_hook(ctx->session_data, ssl, sess);
+}
+
+void iss_ctx_set_session_hook(iss_ctx *ctx, iss_session_hook fn, void *data)
+{
+    ctx->session_hook = fn;
+    ctx->session_data = data;
+    if (fn) {
+        SSL_CTX_set_session_cache_mode(ctx->ssl_ctx,
+            SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ctx->ssl_ctx, new_session_cb);
+    }
+}
+
+int iss_conn_set_session(iss_conn *c, void *sess)
+{
+    return SSL_set_session(c->ssl, (SSL_SESSION *)sess) ? ISS_OK : ISS_ERR;
+}
+
+void *iss_conn_get1_session(iss_conn *c)
+{
+    return SSL_get1_session(c->ssl);
+}
+
+void iss_session_free(void *sess)
+{
+    SSL_SESSION_free((SSL_SESSION *)sess);
+}
+
+int iss_session_up_ref(void *sess)
+{
+    return SSL_SESSION_up_ref((SSL_SESSION *)sess);
+}
+
+int iss_session_is_resumable(void *sess)
+{
+    return SSL_SESSION_is_resumable((SSL_SESSION *)sess);
+}
+
+/* The 32-byte key of the Perl callback: 16 bytes HMAC secret, then 16 bytes
+ * AES-128 key, the layout the reference's callback contract uses. */
+static int ticket_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,
+                     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    unsigned char key[32], name[16];
+    OSSL_PARAM params[3];
+    int r;
+    if (!ctx || !ctx->ticket_hook)
+        return 0;
+    if (enc) {
+        if (ctx->ticket_hook(ctx->ticket_data, NULL, key, name) != 1)
+            return -1;
+        memcpy(key_name, name, 16);
+        if (RAND_bytes(iv, 16) <= 0)
+            return -1;
+    } else {
+        r = ctx->ticket_hook(ctx->ticket_data, key_name, key, name);
+        if (r != 1)
+            return 0;             /* unknown key: a full handshake */
+    }
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key, 16);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[2] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_CTX_set_params(hctx, params))
+        return -1;
+    if (enc)
+        r = EVP_EncryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv);
+    else
+        r = EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv);
+    OPENSSL_cleanse(key, sizeof key);
+    if (!r)
+        return -1;
+    /* 2: accepted, but renew the ticket under the current key */
+    return (!enc && memcmp(name, key_name, 16) != 0) ? 2 : 1;
+}
+
+void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data)
+{
+    ctx->ticket_hook = fn;
+    ctx->ticket_data = data;
+    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx->ssl_ctx, fn ? ticket_cb : NULL);
+}
+
+/* ---- pre-shared keys ---- */
+
+static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity_len, unsigned char *psk,
+                                  unsigned int max_psk_len)
+{
+    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    size_t idl;
+    (void)hint;
+    if (!ctx || !ctx->npsk)
+        return 0;
+    idl = strlen(ctx->psk[0].identity);
+    if (idl + 1 > max_identity_len || ctx->psk[0].len > max_psk_len)
+        return 0;
+    memcpy(identity, ctx->psk[0].identity, idl + 1);
+    memcpy(psk, ctx->psk[0].key, ctx->psk[0].len);
+    return (unsigned int)ctx->psk[0].len;
+}
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_psk_len)
+{
+    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    int i, dflt = -1;
+    if (!ctx)
+        return 0;
+    for (i = 0; i < ctx->npsk; i++) {
+        if (!ctx->psk[i].identity[0])
+            dflt = i;
+        else if (identity && strcmp(ctx->psk[i].identity, identity) == 0)
+            break;
+    }
+    if (i == ctx->npsk)
+        i = dflt;                 /* '' is the key for any other identity */
+    if (i < 0 || ctx->psk[i].len > max_psk_len)
+        return 0;
+    memcpy(psk, ctx->psk[i].key, ctx->psk[i].len);
+    return (unsigned int)ctx->psk[i].len;
+}
+
+int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key, size_t len)
+{
+    struct iss_psk *n;
+    if (len == 0 || len > PSK_MAX_PSK_LEN || strlen(identity) > PSK_MAX_IDENTITY_LEN)
+        return ISS_ERR;
+    n = OPENSSL_realloc(ctx->psk, (ctx->npsk + 1) * sizeof *n);
+    if (!n)
+        return ISS_ERR;
+    ctx->psk = n;
+    n += ctx->npsk++;
+    memset(n, 0, sizeof *n);
+    strcpy(n->identity, identity);
+    memcpy(n->key, key, len);
+    n->len = len;
+    if (ctx->is_server)
+        SSL_CTX_set_psk_server_callback(ctx->ssl_ctx, psk_server_cb);
+    else
+        SSL_CTX_set_psk_client_callback(ctx->ssl_ctx, psk_client_cb);
+    return ISS_OK;
+}
+
+void iss_psk_free(iss_ctx *ctx)
+{
+    if (ctx->psk)
+        OPENSSL_clear_free(ctx->psk, ctx->npsk * sizeof *ctx->psk);
+    ctx->psk = NULL;
+    ctx->npsk = 0;
+}
