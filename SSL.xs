@@ -713,6 +713,15 @@ psl_suffix_labels(SV *host, int min_suffix)
   OUTPUT:
     RETVAL
 
+UV
+raw_options(int is_ctx, UV ptr, UV set, UV clear)
+  CODE:
+    if (!ptr)
+        croak("NULL SSL handle");
+    RETVAL = (UV)iss_raw_options(is_ctx, INT2PTR(void *, ptr), (uint64_t)set, (uint64_t)clear);
+  OUTPUT:
+    RETVAL
+
 IV
 raw_mode(int is_ctx, UV ptr, IV set, IV clear)
   CODE:

@@ -35,6 +35,8 @@ void iss_err_clear(void);
 void iss_err_string(unsigned long e, char *buf, size_t len);
 /* SSL_(CTX_)set/clear/get_mode on a raw handle, for the Net::SSLeay subset. */
 long iss_raw_mode(int is_ctx, void *p, long set, long clear);
+unsigned long long iss_raw_options(int is_ctx, void *p, unsigned long long set,
+                                   unsigned long long clear);
 
 /* ---- host name schemes (verify.c) ---- */
 enum { ISS_WILD_NONE = 0, ISS_WILD_FULL_LABEL, ISS_WILD_LEFTMOST, ISS_WILD_ANYWHERE };

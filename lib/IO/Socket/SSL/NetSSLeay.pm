@@ -23,6 +23,9 @@ use constant {
     MODE_ENABLE_PARTIAL_WRITE => 0x1, MODE_ACCEPT_MOVING_WRITE_BUFFER => 0x2,
     MODE_AUTO_RETRY => 0x4, MODE_RELEASE_BUFFERS => 0x10,
     FILETYPE_PEM => 1, FILETYPE_ASN1 => 2,
+    OP_NO_TICKET => 0x00004000, OP_CIPHER_SERVER_PREFERENCE => 0x00400000,
+    OP_NO_TLSv1 => 0x04000000, OP_NO_TLSv1_1 => 0x10000000, OP_NO_TLSv1_2 => 0x08000000,
+    OP_NO_TLSv1_3 => 0x20000000,
     GEN_DNS => 2, GEN_IPADD => 7, NID_commonName => 13,
 };
 
@@ -44,6 +47,12 @@ sub set_mode       { IO::Socket::SSL::_Lib::raw_mode(0, $_[0], $_[1], 0) }
 sub clear_mode     { IO::Socket::SSL::_Lib::raw_mode(0, $_[0], 0, $_[1]) }
 sub get_mode       { IO::Socket::SSL::_Lib::raw_mode(0, $_[0], 0, 0) }
 
+sub CTX_set_options   { IO::Socket::SSL::_Lib::raw_options(1, $_[0], $_[1], 0) }
+sub CTX_clear_options { IO::Socket::SSL::_Lib::raw_options(1, $_[0], 0, $_[1]) }
+sub CTX_get_options   { IO::Socket::SSL::_Lib::raw_options(1, $_[0], 0, 0) }
+sub set_options       { IO::Socket::SSL::_Lib::raw_options(0, $_[0], $_[1], 0) }
+sub clear_options     { IO::Socket::SSL::_Lib::raw_options(0, $_[0], 0, $_[1]) }
+sub get_options       { IO::Socket::SSL::_Lib::raw_options(0, $_[0], 0, 0) }
 sub ERR_get_error  { 0 }
 sub print_errs     { '' }
 
