@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/types.h>
 #include <string.h>
 #include <time.h>
 #include "iss.h"
@@ -377,6 +378,83 @@ static int ticket_hook(void *data, const unsigned char *name, unsigned char *key
     FREETMPS;
     LEAVE;
     return rv;
+}
+
+/* ---- SSL_usebio: the transport is another Perl handle ---- */
+
+typedef struct {
+    SV *outer;
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} io_glue;
+
+static void io_glue_free(void *p)
+{
+    io_glue *g = p;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    SvREFCNT_dec(g->outer);
+    Safefree(g);
+}
+
+/* $outer->sysread / ->syswrite under G_EVAL; undef with EAGAIN is
+ * would-block, EINTR is a signal. */
+static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *wbuf, size_t len)
+{
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    ssize_t rv = ISS_ERR;
+    int n;
+    SV *buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(g->outer);
+    XPUSHs(buf);
+    mXPUSHu(len);
+    PUTBACK;
+    n = call_method(method, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (!SvTRUE(ERRSV) && n == 1) {
+        SV *r = TOPs;
+        if (SvOK(r)) {
+            rv = SvIV(r);
+            if (rbuf && rv > 0) {
+                STRLEN got;
+                const char *p = SvPV(buf, got);
+                if ((size_t)rv > got)
+                    rv = got;
+                memcpy(rbuf, p, rv);
+            }
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rv = rbuf ? ISS_WANT_READ : ISS_WANT_WRITE;
+        } else if (errno == EINTR) {
+            rv = ISS_EINTR;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+static ssize_t io_read_cb(void *data, char *buf, size_t len)
+{
+    return io_call(data, "sysread", buf, NULL, len);
+}
+
+static ssize_t io_write_cb(void *data, const char *buf, size_t len)
+{
+    return io_call(data, "syswrite", NULL, buf, len);
 }
 
 /* ---- I/O helpers ---- */
@@ -1200,6 +1278,30 @@ new(const char *class, SV *ctxsv, int fd, int is_server)
     PERL_UNUSED_VAR(class);
     if (!c)
         XSRETURN_UNDEF;
+    RETVAL = wrap(aTHX_ c, &conn_vtbl, "IO::Socket::SSL::_Conn");
+  }
+  OUTPUT:
+    RETVAL
+
+SV *
+new_over(const char *class, SV *ctxsv, SV *outer, int is_server)
+  CODE:
+  {
+    iss_ctx *ctx = CTX(ctxsv);
+    io_glue *g;
+    iss_conn *c;
+    PERL_UNUSED_VAR(class);
+    Newxz(g, 1, io_glue);
+    g->outer = newSVsv(outer);
+#ifdef USE_ITHREADS
+    g->perl = aTHX;
+#endif
+    c = iss_conn_new_io(ctx, is_server, io_read_cb, io_write_cb, g);
+    if (!c) {
+        io_glue_free(g);
+        XSRETURN_UNDEF;
+    }
+    iss_conn_set_io_free(c, io_glue_free);
     RETVAL = wrap(aTHX_ c, &conn_vtbl, "IO::Socket::SSL::_Conn");
   }
   OUTPUT:

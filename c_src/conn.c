@@ -48,12 +48,19 @@ void iss_conn_free(iss_conn *c)
     X509_free(c->peer_cert);
     iss_ctx_decref(c->ctx);
     free(c->verify_name);
+    if (c->io_free)
+        c->io_free(c->io_data);
     free(c->rbuf.data);
     free(c->line.data);
     free(c);
 }
 
 void *iss_conn_ssl(iss_conn *c) { return c->ssl; }
+
+void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *))
+{
+    c->io_free = free_fn;
+}
 iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
 int iss_conn_fd(iss_conn *c) { return c->fd; }
 const char *iss_conn_error(iss_conn *c) { return c->err; }
@@ -123,6 +130,8 @@ int iss_conn_handshake(iss_conn *c, double timeout)
 {
     int flags = -1, rc;
     double deadline = 0;
+    if (c->fd < 0)
+        timeout = -1;             /* the transport blocks (or not) by itself */
     if (timeout >= 0) {
         flags = fcntl(c->fd, F_GETFL);
         if (flags >= 0 && !(flags & O_NONBLOCK))
@@ -525,9 +534,12 @@ static int shutdown_once(iss_conn *c)
 
 int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
 {
-    double deadline = timeout >= 0 ? now() + timeout : 0;
+    double deadline;
     int flags = -1;
     int rc = ISS_OK;
+    if (c->fd < 0)
+        timeout = -1;
+    deadline = timeout >= 0 ? now() + timeout : 0;
     if (timeout >= 0) {
         flags = fcntl(c->fd, F_GETFL);
         if (flags >= 0 && !(flags & O_NONBLOCK))

@@ -71,6 +71,10 @@ struct iss_conn {
     int line_done;            /* line.data was handed out; drop it on the next call */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
+    iss_io_fn io_read;        /* SSL_usebio: transport through the glue */
+    iss_io_wfn io_write;
+    void *io_data;
+    void (*io_free)(void *);
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     int cb_sev;               /* severity of cb_err, -1 when none */

@@ -327,14 +327,18 @@ my $in = File::Temp->new;
 binmode $in;
 print $in join("\t", @$_[0 .. 3]), "\n" for @vectors;
 close $in;
+my $child = File::Temp->new(SUFFIX => '.pl');
+print $child $CHILD;
+close $child;
 my @out = do {
     local $ENV{PERL5LIB} = $ref_lib;
     local $ENV{PERL5OPT};
-    open my $fh, '-|', "$^X -e '\$_ = shift; eval \$_; die \$@ if \$@' "
-        . quotemeta($CHILD) . " $certs < $in"
+    open my $fh, '-|', qq{"$^X" "$child" "$certs" < "$in"}
         or die "cannot run the reference: $!";
     binmode $fh;
-    <$fh>;
+    my @lines = <$fh>;
+    close $fh or die "the reference process failed (status $?)\n";
+    @lines;
 };
 my $header = shift @out;
 $header =~ m{^# reference: IO::Socket::SSL (\S+)} or die "no answer from the reference:\n$header";

@@ -425,7 +425,7 @@ my @all_my_keys = qw(
     _SSL_arguments _SSL_certificate _SSL_ctx _SSL_fileno _SSL_in_DESTROY
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
-    _SSL_msg_callback _SSL_session_used
+    _SSL_msg_callback _SSL_session_used _SSL_usebio_outer
 );
 
 sub configure {
@@ -484,11 +484,18 @@ sub _peer_name {
 
 sub _new_conn {
     my ($self, $is_server) = @_;
-    my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
-    return $self->_internal_error("Socket has no fileno", 9) if !defined $fileno;
     my $ctx = ${*$self}{_SSL_ctx};
-    my $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server)
-        or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+    my $conn;
+    if (my $outer = ${*$self}{_SSL_usebio_outer}) {
+        # TLS inside TLS: our records travel through the outer connection
+        $conn = IO::Socket::SSL::_Conn->new_over($ctx->{_ctx}, $outer, $is_server)
+            or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+    } else {
+        my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
+        return $self->_internal_error("Socket has no fileno", 9) if !defined $fileno;
+        $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server)
+            or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+    }
     ${*$self}{_SSL_conn}   = $conn;
     my $ptr = ${*$self}{_SSL_object} = $conn->ptr;
     weaken($SSL_OBJECT{$ptr} = $self);
@@ -687,6 +694,7 @@ sub start_SSL {
     my ($class, $socket) = (shift, shift);
     return $class->_internal_error("Not a socket", 9) if !ref($socket);
     my $arg_hash = @_ == 1 ? $_[0] : {@_};
+    return $class->_start_SSL_over($socket, $arg_hash) if $arg_hash->{SSL_usebio};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
     _load_base();
     my $original_class = ref($socket);
@@ -723,6 +731,35 @@ sub start_SSL {
     return $socket;
 }
 
+# SSL_usebio: a new socket object whose TLS runs over $outer (which may be
+# an IO::Socket::SSL itself: TLS inside TLS, as through a TLS proxy). The
+# outer handle stays as it is and is not closed with the inner one.
+sub _start_SSL_over {
+    my ($class, $outer, $arg_hash) = @_;
+    _load_base();
+    require Symbol;
+    my $self = bless Symbol::gensym(), ref($class) || $class;
+    ${*$self}{_SSL_usebio_outer} = $outer;
+    my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
+    $self->configure_SSL($arg_hash) or return;
+    ${*$self}{_SSL_usebio_outer} = $outer;   # configure_SSL starts from a clean slate
+    ${*$self}{_SSL_fileno} = UNIVERSAL::can($outer, 'fileno') ? $outer->fileno : CORE::fileno($outer);
+    my $start = $arg_hash->{SSL_startHandshake};
+    return $self if defined $start && !$start;
+    my $ok = $arg_hash->{SSL_server} ? $self->accept_SSL(%to) : $self->connect_SSL(%to);
+    return $ok ? $self : undef;
+}
+
+# The inner socket of SSL_usebio has no descriptor of its own: blocking
+# mode is the outer's.
+sub blocking {
+    my $self = shift;
+    if (my $outer = ${*$self}{_SSL_usebio_outer}) {
+        return $outer->blocking(@_);
+    }
+    return $self->SUPER::blocking(@_);
+}
+
 sub new_from_fd {
     my ($class, $fd) = (shift, shift);
     _load_base();
@@ -750,6 +787,8 @@ sub close {
     if (!$close_args->{_SSL_in_DESTROY}) {
         untie(*$self);
         undef ${*$self}{_SSL_fileno};
+        # the inner socket of SSL_usebio owns no descriptor
+        return 1 if delete ${*$self}{_SSL_usebio_outer};
         return $self->SUPER::close;
     }
     return 1;
@@ -1006,7 +1045,10 @@ sub verify_hostname_of_cert {
         return 1 if !%$scheme;
         $scheme = IO::Socket::SSL::SSL_Context::_scheme_array($scheme);
     }
+    return 1 if !ref($scheme) && $scheme eq 'none';
     return 0 if $identity =~ m{\0};
+    # as the reference's patterns: "1.2.3.4\n" is the address 1.2.3.4
+    $identity =~ s{\n\z}{} if $identity =~ m{^[\d.]+\n\z};
     my $use_psl = !(defined $publicsuffix && !ref($publicsuffix) && $publicsuffix eq '');
     return IO::Socket::SSL::_Lib::verify_hostname_of_cert(
         $cert, _idn_name($identity), $scheme, $use_psl ? 1 : 0);
@@ -1054,7 +1096,7 @@ sub can_pha          { '' }
 sub can_partial_chain { 1 }
 sub can_ciphersuites { 1 }
 sub can_psk          { return { client => 1, server => 1 } }
-sub can_nested_ssl   { '' }
+sub can_nested_ssl   { 1 }
 
 # ---------------------------------------------------------------------------
 # Small methods and legacy names

@@ -69,7 +69,7 @@ sub _scheme_array {
         $wild{$s->{wildcards_in_cn} || 0} // 0,
         $wild{$s->{wildcards_in_alt} || 0} // 0,
         $cn{$s->{check_cn} || 0} // 0,
-        $s->{ip_in_cn} || 0,
+        !$s->{ip_in_cn} ? 0 : $s->{ip_in_cn} eq '4' ? 4 : $s->{ip_in_cn} eq '6' ? 6 : 1,
     ];
 }
 
