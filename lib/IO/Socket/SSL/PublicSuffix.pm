@@ -169,7 +169,7 @@ sub _punycode_encode {
 }
 
 sub _punycode_decode {
-    my $in = shift;
+    my $in = my $orig = shift;
     my @out;
     my $dash = rindex($in, '-');
     if ($dash >= 0) {
@@ -182,21 +182,21 @@ sub _punycode_decode {
         my ($old, $w) = ($i, 1);
         for (my $k = PC_BASE; ; $k += PC_BASE) {
             my $c = shift @digits;
-            _croak("invalid punycode: $_[0]") if !defined $c;
+            _croak("invalid punycode: $orig") if !defined $c;
             my $d = $c =~ m{\A[a-z]\z}i ? ord(lc $c) - ord('a')
                   : $c =~ m{\A[0-9]\z}  ? ord($c) - ord('0') + 26
-                  : _croak("invalid punycode: $_[0]");
+                  : _croak("invalid punycode: $orig");
             $i += $d * $w;
             my $t = _pc_threshold($k, $bias);
             last if $d < $t;
             $w *= PC_BASE - $t;
-            _croak("invalid punycode: $_[0]") if $w > 0x7fffffff;
+            _croak("invalid punycode: $orig") if $w > 0x7fffffff;
         }
         my $len = @out + 1;
         $bias = _pc_adapt($i - $old, $len, $old == 0);
         $n += int($i / $len);
         $i %= $len;
-        _croak("invalid punycode: $_[0]") if $n > 0x10ffff;
+        _croak("invalid punycode: $orig") if $n > 0x10ffff;
         splice @out, $i++, 0, $n;
     }
     return join '', map { chr } @out;
