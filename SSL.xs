@@ -380,6 +380,30 @@ static int ticket_hook(void *data, const unsigned char *name, unsigned char *key
     return rv;
 }
 
+/* set_msg_callback: ($direction, $ssl_version, $content_type, $buf, $len,
+ * $ssl) to IO::Socket::SSL::_msg_callback, which finds the socket. */
+static void msg_hook(void *data, int write_p, int version, int content_type,
+                     const void *buf, size_t len, void *ssl)
+{
+    dTHX;
+    dSP;
+    PERL_UNUSED_ARG(data);
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    EXTEND(SP, 6);
+    mPUSHi(write_p);
+    mPUSHi(version);
+    mPUSHi(content_type);
+    mPUSHp((const char *)buf, len);
+    mPUSHu(len);
+    mPUSHu(PTR2UV(ssl));
+    PUTBACK;
+    call_pv("IO::Socket::SSL::_msg_callback", G_DISCARD | G_EVAL);
+    FREETMPS;
+    LEAVE;
+}
+
 /* ---- SSL_usebio: the transport is another Perl handle ---- */
 
 typedef struct {
@@ -1378,6 +1402,11 @@ last_ssl_error(SV *self)
     RETVAL = iss_conn_ssl_error(CONN(self));
   OUTPUT:
     RETVAL
+
+void
+set_msg_callback(SV *self, int on)
+  CODE:
+    iss_conn_set_msg_hook(CONN(self), on ? msg_hook : NULL, NULL);
 
 int
 set_sni(SV *self, const char *host)

@@ -588,3 +588,20 @@ int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
     }
     return rc;
 }
+
+/* Protocol message tracing (set_msg_callback). */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg)
+{
+    iss_conn *c = arg;
+    if (c && c->msg_hook)
+        c->msg_hook(c->msg_data, write_p, version, content_type, buf, len, ssl);
+}
+
+void iss_conn_set_msg_hook(iss_conn *c, iss_msg_hook fn, void *data)
+{
+    c->msg_hook = fn;
+    c->msg_data = data;
+    SSL_set_msg_callback(c->ssl, fn ? msg_cb : NULL);
+    SSL_set_msg_callback_arg(c->ssl, fn ? c : NULL);
+}

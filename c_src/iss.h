@@ -168,6 +168,9 @@ const char *iss_conn_cb_error(iss_conn *c, int *severity);
 void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity);
 const char *iss_conn_warning(iss_conn *c);   /* a warning to emit after the handshake */
 
+typedef void (*iss_msg_hook)(void *data, int write_p, int version, int content_type,
+                             const void *buf, size_t len, void *ssl);
+void iss_conn_set_msg_hook(iss_conn *c, iss_msg_hook fn, void *data);
 int iss_conn_set_sni(iss_conn *c, const char *host);
 int iss_conn_set_verify_name(iss_conn *c, const char *name);
 

@@ -71,6 +71,8 @@ struct iss_conn {
     int line_done;            /* line.data was handed out; drop it on the next call */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
+    iss_msg_hook msg_hook;    /* set_msg_callback */
+    void *msg_data;
     iss_io_fn io_read;        /* SSL_usebio: transport through the glue */
     iss_io_wfn io_write;
     void *io_data;

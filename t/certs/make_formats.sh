@@ -44,7 +44,7 @@ trap 'rm -rf "$work"' EXIT
 
 # --- DER
 $OPENSSL x509 -in server-cert.pem -outform DER -out server-cert.der
-$OPENSSL pkey -in server-key.pem -outform DER -out server-key.der
+$OPENSSL pkcs8 -topk8 -nocrypt -in server-key.pem -outform DER -out server-key.der
 $OPENSSL rsa -in server-key.pem -outform DER -traditional -out server-key-rsa.der 2>/dev/null
 
 # --- PKCS#12 (OpenSSL 3 defaults: AES-256-CBC, PBKDF2)

@@ -499,9 +499,32 @@ sub _new_conn {
     ${*$self}{_SSL_conn}   = $conn;
     my $ptr = ${*$self}{_SSL_object} = $conn->ptr;
     weaken($SSL_OBJECT{$ptr} = $self);
+    $conn->set_msg_callback(1) if ${*$self}{_SSL_msg_callback};
     return $conn;
 }
 
+
+# Protocol message tracing: set_msg_callback($cb, @args) or (undef) to stop.
+sub set_msg_callback {
+    my $self = shift;
+    if (@_) {
+        if ($_[0]) {
+            ${*$self}{_SSL_msg_callback} = [@_];
+        } else {
+            delete ${*$self}{_SSL_msg_callback};
+        }
+    }
+    if (my $conn = ${*$self}{_SSL_conn}) {
+        $conn->set_msg_callback(${*$self}{_SSL_msg_callback} ? 1 : 0);
+    }
+}
+
+sub _msg_callback {
+    my $self = $SSL_OBJECT{$_[5]} or return;
+    my $cb = ${*$self}{_SSL_msg_callback} or return;
+    my ($sub, @arg) = @$cb;
+    $sub->($self, @_[0 .. 5], @arg);
+}
 
 # A new client session or TLS 1.3 ticket (also after the handshake).
 sub _session_new {
