@@ -959,6 +959,47 @@ pem_cert2string(UV x509)
   OUTPUT:
     RETVAL
 
+UV
+pem_file2key(const char *file)
+  CODE:
+    RETVAL = PTR2UV(iss_pkey_from_pem(file, 0, 1));
+  OUTPUT:
+    RETVAL
+
+UV
+pem_string2key(SV *pem)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPV(pem, len);
+    RETVAL = PTR2UV(iss_pkey_from_pem(p, len, 0));
+  }
+  OUTPUT:
+    RETVAL
+
+SV *
+pem_key2string(UV pkey)
+  CODE:
+  {
+    size_t len = 0;
+    char *s;
+    if (!pkey)
+        croak("no key given");
+    s = iss_pkey_to_pem(INT2PTR(void *, pkey), &len);
+    if (!s)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpvn(s, len);
+    free(s);
+  }
+  OUTPUT:
+    RETVAL
+
+void
+key_free(UV pkey)
+  CODE:
+    if (pkey)
+        iss_pkey_free(INT2PTR(void *, pkey));
+
 void
 cert_free(UV x509)
   CODE:

@@ -228,5 +228,8 @@ void *iss_x509_from_pem_file(const char *file);
 void *iss_x509_from_pem(const char *pem, size_t len);
 char *iss_x509_to_pem(const void *x509, size_t *len);   /* malloc'd */
 void iss_x509_free(void *x509);
+void *iss_pkey_from_pem(const char *pem, size_t len, int is_file);   /* EVP_PKEY* */
+char *iss_pkey_to_pem(const void *pkey, size_t *len);
+void iss_pkey_free(void *pkey);
 
 #endif

@@ -168,3 +168,35 @@ void iss_x509_free(void *x509)
 {
     X509_free(x509);
 }
+
+void *iss_pkey_from_pem(const char *pem, size_t len, int is_file)
+{
+    BIO *bio = is_file ? BIO_new_file(pem, "r") : BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    if (!k)
+        ERR_clear_error();
+    return k;
+}
+
+char *iss_pkey_to_pem(const void *pkey, size_t *len)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data, *out = NULL;
+    long n;
+    if (bio && PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)pkey, NULL, NULL, 0, NULL, NULL)) {
+        n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+            memcpy(out, data, (size_t)n);
+            out[n] = '\0';
+            *len = (size_t)n;
+        }
+    }
+    BIO_free(bio);
+    return out;
+}
+
+void iss_pkey_free(void *pkey)
+{
+    EVP_PKEY_free(pkey);
+}

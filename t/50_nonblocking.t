@@ -341,6 +341,13 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
 # ===========================================================================
 {
     my $N = 200;
+    # one context per side, shared by all connections (SSL_reuse_ctx)
+    my $server_ctx = IO::Socket::SSL::SSL_Context->new(@SERVER_SSL)
+        or die "server context: $SSL_ERROR";
+    my $client_ctx = IO::Socket::SSL::SSL_Context->new(SSL_ca_file => cert('test-ca.pem'))
+        or die "client context: $SSL_ERROR";
+    my @client_args = (SSL_reuse_ctx => $client_ctx,
+        SSL_verifycn_name => 'localhost', SSL_hostname => 'localhost');
     my $l = tcp_listener(Listen => 256);
     my ($pid, $port) = fork_server($l, sub {
         my $l = shift;
@@ -358,7 +365,8 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
             # accept everything that is waiting
             while (my $s = $l->accept) {
                 $s->blocking(0);
-                IO::Socket::SSL->start_SSL($s, @SERVER_SSL, SSL_startHandshake => 0)
+                IO::Socket::SSL->start_SSL($s, SSL_server => 1, SSL_reuse_ctx => $server_ctx,
+                    SSL_startHandshake => 0)
                     or die "start_SSL: $SSL_ERROR";
                 $conn{fileno($s)} = { s => $s, state => 'hs', want => 'r', in => '' };
             }
@@ -428,11 +436,11 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
             # non-blocking TCP connect + upgrade
             $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                 Proto => 'tcp', Blocking => 0) or die "client $i: $!";
-            IO::Socket::SSL->start_SSL($s, @CLIENT_SSL, SSL_startHandshake => 0)
+            IO::Socket::SSL->start_SSL($s, @client_args, SSL_startHandshake => 0)
                 or die "client $i start_SSL: $SSL_ERROR";
         } else {
             $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
-                SSL_startHandshake => 0, @CLIENT_SSL) or die "client $i new: " . errtext();
+                SSL_startHandshake => 0, @client_args) or die "client $i new: " . errtext();
             $s->blocking(0);
         }
         push @cl, { s => $s, i => $i, state => 'hs', want => 'w', in => '' };
@@ -447,7 +455,7 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
     }
     is($started, $N, "$N client handshakes started, each connect_SSL returned undef/EAGAIN/SSL_WANT_*");
 
-    my $echoed = 0;
+    my ($echoed, $verified) = (0, 0);
     my %active = map { $_->{i} => $_ } @cl;
     my $deadline = time + 25;
     while (%active && time < $deadline) {
@@ -491,7 +499,10 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
                     last;
                 }
                 if ($c->{in} =~ /\n/) {
-                    if ($c->{in} eq "echo: line $c->{i}\n") { $echoed++ }
+                    if ($c->{in} eq "echo: line $c->{i}\n") {
+                        $echoed++;
+                        $verified++ if ($s->peer_certificate('cn') // '') eq 'localhost';
+                    }
                     else { push @bad, "client $c->{i}: got '$c->{in}'" }
                     $s->close(SSL_no_shutdown => 1);
                     delete $active{$c->{i}};
@@ -504,6 +515,7 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
     my $dt = time - $t_start;
     ok(!@bad, "$N non-blocking clients: no errors") or diag(join "\n", @bad[0 .. ($#bad > 9 ? 9 : $#bad)]);
     is($echoed, $N, "$N clients each got their line echoed");
+    is($verified, $N, "$N clients saw the server certificate (CN localhost)");
     ok(!%active, 'no client left hanging') or diag(scalar(keys %active) . ' clients unfinished');
     my ($status, $r) = wait_child($pid, 30);
     is($status, 0, 'select-based server finished') or diag($r->{__died__});

@@ -7,7 +7,10 @@ use IO::Socket::SSL ();
 use Exporter 'import';
 
 our $VERSION = '2.099';
-our @EXPORT = qw(PEM_file2cert PEM_string2cert PEM_cert2file PEM_cert2string CERT_free);
+our @EXPORT = qw(
+    PEM_file2cert PEM_string2cert PEM_cert2file PEM_cert2string CERT_free
+    PEM_file2key PEM_string2key PEM_key2file PEM_key2string KEY_free
+);
 
 sub PEM_file2cert {
     my $file = shift;
@@ -33,5 +36,30 @@ sub PEM_cert2file {
 }
 
 sub CERT_free { IO::Socket::SSL::_Lib::cert_free($_) for @_ }
+
+sub PEM_file2key {
+    my $file = shift;
+    my $key = IO::Socket::SSL::_Lib::pem_file2key($file)
+        or die "failed to read key from $file\n";
+    return $key;
+}
+
+sub PEM_string2key {
+    my $key = IO::Socket::SSL::_Lib::pem_string2key(shift)
+        or die "failed to parse PEM key\n";
+    return $key;
+}
+
+sub PEM_key2string { IO::Socket::SSL::_Lib::pem_key2string(shift) }
+
+sub PEM_key2file {
+    my ($key, $file) = @_;
+    my $pem = PEM_key2string($key) // die "failed to convert key to PEM\n";
+    open(my $fh, '>', $file) or die "failed to open $file: $!\n";
+    print $fh $pem;
+    close($fh) or die "failed to write $file: $!\n";
+}
+
+sub KEY_free { IO::Socket::SSL::_Lib::key_free($_) for @_ }
 
 1;
