@@ -104,6 +104,41 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* SIGPIPE held back around handshakes and close_notify: a peer that is
+ * already gone (a TLS 1.3 client closing before the server's tickets are
+ * written, or before our goodbye) must not kill the process; the write fails
+ * with EPIPE instead. Application writes keep the default, as the reference. */
+typedef struct {
+    sigset_t old;
+    int had_pending;
+} pipe_hold;
+
+static void sigpipe_hold(pipe_hold *h)
+{
+    sigset_t block, pending;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    sigpending(&pending);
+    h->had_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &h->old);
+}
+
+static void sigpipe_release(pipe_hold *h)
+{
+    int saved = errno;
+    if (!h->had_pending) {
+        sigset_t block, pending;
+        struct timespec zero = {0, 0};
+        sigemptyset(&block);
+        sigaddset(&block, SIGPIPE);
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE))
+            sigtimedwait(&block, NULL, &zero);   /* consume the one we caused */
+    }
+    pthread_sigmask(SIG_SETMASK, &h->old, NULL);
+    errno = saved;
+}
+
 /* Maps SSL_get_error() after a failed call to our status; records the error. */
 static int status_of(iss_conn *c, int r)
 {
@@ -144,9 +179,12 @@ int iss_conn_handshake(iss_conn *c, double timeout)
     for (;;) {
         int r, ms;
         struct pollfd pfd;
+        pipe_hold h;
         ERR_clear_error();
         errno = 0;
+        sigpipe_hold(&h);
         r = SSL_do_handshake(c->ssl);
+        sigpipe_release(&h);
         c->last_ret = r;
         if (r == 1) {
             rc = ISS_OK;
@@ -505,30 +543,15 @@ int iss_conn_get_shutdown(iss_conn *c)
     return SSL_get_shutdown(c->ssl);
 }
 
-/* SSL_shutdown with SIGPIPE held back: a peer that is already gone must not
- * kill the process just because we say goodbye (the reference ignores
- * SIGPIPE around its shutdown too). */
 static int shutdown_once(iss_conn *c)
 {
-    sigset_t block, old, pending;
-    int r, had_pending;
-    sigemptyset(&block);
-    sigaddset(&block, SIGPIPE);
-    sigpending(&pending);
-    had_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pipe_hold h;
+    int r;
+    sigpipe_hold(&h);
     ERR_clear_error();
     errno = 0;
     r = SSL_shutdown(c->ssl);
-    if (!had_pending) {
-        int saved = errno;
-        struct timespec zero = {0, 0};
-        sigpending(&pending);
-        if (sigismember(&pending, SIGPIPE))
-            sigtimedwait(&block, NULL, &zero);
-        errno = saved;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sigpipe_release(&h);
     return r;
 }
 

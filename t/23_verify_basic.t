@@ -42,7 +42,7 @@ sub try_connect {
         print $c "x\n";
         $c->close;
     }
-    return ($c, $data, "$SSL_ERROR", \@warn);
+    return ($c, $data, ($SSL_ERROR // ""), \@warn);
 }
 
 my @other = (SSL_cert_file => cert('other-server-cert.pem'),

@@ -243,7 +243,7 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
 
 # ---- stop_SSL against openssl s_server ----------------------------------------
 SKIP: {
-    my $openssl = openssl_bin() or skip 'no openssl command line tool', 12;
+    my $openssl = openssl_bin() or skip 'no openssl command line tool', 14;
     for my $version (qw(TLSv1_2 TLSv1_3)) {
         my $flag = $version eq 'TLSv1_2' ? '-tls1_2' : '-tls1_3';
         my $h = run_bg([$openssl, 's_server', '-accept', '127.0.0.1:0',
@@ -252,7 +252,7 @@ SKIP: {
             stdin_hold => 1);
         if (!wait_bg_output($h, qr/^ACCEPT \S+:(\d+)/m, 10)) {
             diag(stop_bg($h));
-            skip "s_server did not start", 6;
+            skip "s_server did not start", 7;
         }
         my ($port) = bg_output($h) =~ /^ACCEPT \S+:(\d+)/m;
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp')
@@ -270,9 +270,11 @@ SKIP: {
         is(ref($s), 'IO::Socket::INET', "s_server $version: downgraded to IO::Socket::INET");
         my ($rc, $out) = wait_bg($h, 5);
         like($out, qr/DONE.*shutting down SSL/s, "s_server $version: s_server got our close_notify and shut down");
-        # s_server closes the TCP connection after the TLS shutdown: there is
-        # no plain text phase to test against it
         close $s;
+        SKIP: {
+            skip 's_server closes the TCP connection after the TLS shutdown: '
+                . 'no plain text after stop_SSL to test against it', 1;
+        }
     }
 }
 

@@ -586,7 +586,8 @@ sub connect_SSL {
         }
     }
 
-    $SSL_ERROR = $! = undef;
+    $! = undef;
+    $SSL_ERROR = undef;
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
     my $rc = do {
@@ -694,7 +695,8 @@ sub accept_SSL {
         };
     }
     $conn ||= ${*$socket}{_SSL_conn};
-    $SSL_ERROR = $! = undef;
+    $! = undef;
+    $SSL_ERROR = undef;
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$socket->blocking;
     my $rc = do {
@@ -847,7 +849,8 @@ sub stop_SSL {
                 : exists $stop_args->{Timeout} ? $stop_args->{Timeout}
                 : ${*$self}{io_socket_timeout};
             $timeout = -1 if !defined $timeout || $timeout <= 0;
-            $SSL_ERROR = $! = undef;
+            $! = undef;
+            $SSL_ERROR = undef;
             my $rc = $conn->shutdown($stop_args->{SSL_fast_shutdown} ? 1 : 0, $timeout);
             if ($rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE) {
                 # non-blocking: call again when the socket is ready
@@ -859,7 +862,7 @@ sub stop_SSL {
             }
             # close() closes even when the goodbye could not be said
         }
-        delete $SSL_OBJECT{$conn->ptr};
+        delete $SSL_OBJECT{${*$self}{_SSL_object} || 0};
         $conn->free;
         delete ${*$self}{_SSL_conn};
         delete ${*$self}{_SSL_object};

@@ -61,6 +61,9 @@ sub _parse_version {
     return ($ver, $op);
 }
 
+# Raw OpenSSL handles are positive integers (ours, Utils' or Net::SSLeay's).
+sub _is_handle { defined $_[0] && !ref($_[0]) && $_[0] =~ /^\d+\z/ && $_[0] > 0 }
+
 sub _scheme_array {
     my $s = shift;
     my %wild = ('' => 0, 0 => 0, full_label => 1, leftmost => 2, anywhere => 3);
@@ -124,6 +127,8 @@ sub new {
     }
 
     my $verify_mode = $arg_hash->{SSL_verify_mode} || 0;
+    _fail_die("SSL_verify_mode must be a number and not a string")
+        if $verify_mode !~ /^\s*\d+\s*\z/;
     if ($verify_mode != 0) {
         for (qw(SSL_ca_file SSL_ca_path)) {
             my $v = $arg_hash->{$_} || next;
@@ -191,7 +196,7 @@ sub new {
     _apply_misc($self, $main, $arg_hash, $is_server) or return;
 
     if (my $cb = $arg_hash->{SSL_create_ctx_callback}) {
-        $cb->($self->{context});
+        $cb->($_->ptr) for map { $ctx{$_} } sort keys %ctx;
     }
     $self->{verify_mode} = $verify_mode;
     $self->{ocsp_mode} = defined($arg_hash->{SSL_ocsp_mode}) ? $arg_hash->{SSL_ocsp_mode}
@@ -274,7 +279,7 @@ sub _apply_ca {
         $dir = undef if ref($dir) eq 'SCALAR' && !$$dir;
         if (my $ca = $args->{SSL_ca}) {
             for (ref($ca) eq 'ARRAY' ? @$ca : $ca) {
-                $ctx->add_ca($_) or return IO::Socket::SSL->error(
+                _is_handle($_) && $ctx->add_ca($_) or return IO::Socket::SSL->error(
                     "Failed to add certificate to CA store", $ctx->error);
             }
         }
@@ -295,7 +300,7 @@ sub _apply_ca {
     if ($is_server && ($args->{SSL_verify_mode} & 1)) {
         if (my $list = $args->{SSL_client_ca}) {
             for (ref($list) eq 'ARRAY' ? @$list : $list) {
-                $ctx->add_client_ca($_) or return IO::Socket::SSL->error(
+                _is_handle($_) && $ctx->add_client_ca($_) or return IO::Socket::SSL->error(
                     "Failed to add certificate to client CA list", $ctx->error);
             }
         }
@@ -314,7 +319,7 @@ sub _apply_ca {
     # the session id context must be set when clients are verified, or
     # their resumption fails
     if ($is_server and my $id = $args->{SSL_session_id_context}
-        || (($args->{SSL_verify_mode} & 1) && "$self->{context}")) {
+        || (($args->{SSL_verify_mode} & 1) && $ctx->ptr)) {
         $ctx->set_session_id_context($id);
     }
     return 1;
@@ -323,11 +328,16 @@ sub _apply_ca {
 sub _apply_certs {
     my ($self, $ctx, $args, $is_server) = @_;
     $ctx->set_passwd_callback($args->{SSL_passwd_cb}) if $args->{SSL_passwd_cb};
-    return 1 if !$args->{SSL_use_cert};
+    # as the reference: a certificate that is given is used, whatever
+    # SSL_use_cert says
     my ($havecert, $havekey);
     if (my $x509 = $args->{SSL_cert}) {
         my @x509 = ref($x509) eq 'ARRAY' ? @$x509 : ($x509);
         my $cert = shift @x509;
+        for ($cert, @x509) {
+            return IO::Socket::SSL->error("Failed to use Certificate", "not an X509 handle: $_")
+                if !_is_handle($_);
+        }
         $ctx->use_cert($cert, 0)
             or return IO::Socket::SSL->error("Failed to use Certificate", $ctx->error);
         for (@x509) {
@@ -345,6 +355,8 @@ sub _apply_certs {
     if (!$havecert || $havekey) {
         # nothing more to load
     } elsif (my $pkey = $args->{SSL_key}) {
+        return IO::Socket::SSL->error("Failed to use Private Key", "not an EVP_PKEY handle: $pkey")
+            if !_is_handle($pkey);
         $ctx->use_key($pkey)
             or return IO::Socket::SSL->error("Failed to use Private Key", $ctx->error);
         $havekey = 'MEM';
@@ -361,6 +373,7 @@ sub _apply_kex {
     my ($self, $ctx, $args, $is_server) = @_;
     if ($is_server) {
         if (my $f = $args->{SSL_dh_file}) {
+            open(my $fh, '<', $f) or return IO::Socket::SSL->error("Failed to open DH file $f", "$!");
             $ctx->set_dh_file($f) or return IO::Socket::SSL->error(
                 "Failed to read PEM for DH from $f - wrong format?", $ctx->error);
         } elsif (my $dh = $args->{SSL_dh}) {
