@@ -640,7 +640,7 @@ sub _update_peer {
     my $self = shift;
     my $arg_hash = ${*$self}{_SSL_arguments};
     eval {
-        my $sockaddr = getpeername($self) or return;
+        my $sockaddr = getpeername(${*$self}{_SSL_usebio_outer} || $self) or return;
         my $af = Socket::sockaddr_family($sockaddr);
         if (CAN_IPV6() && $af == Socket::AF_INET6()) {
             my ($err, $host, $port) = Socket::getnameinfo($sockaddr,
