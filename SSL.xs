@@ -26,7 +26,7 @@
 
 #define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
 typedef struct {
-    SV *ssl_error;      /* $IO::Socket::SSL::SSL_ERROR */
+    GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
 } my_cxt_t;
 START_MY_CXT
 
@@ -125,8 +125,9 @@ static SV *tied_sock(pTHX_ SV *tie)
 static void clear_error(pTHX)
 {
     dMY_CXT;
-    if (SvOK(MY_CXT.ssl_error))
-        sv_setsv(MY_CXT.ssl_error, &PL_sv_undef);
+    SV *e = GvSVn(MY_CXT.ssl_error);
+    if (SvOK(e))
+        sv_setsv(e, &PL_sv_undef);
     SETERRNO(0, 0);
 }
 
@@ -248,6 +249,7 @@ static int verify_hook(void *data, int ok, void *store, void *x509, int depth, i
     free(subject);
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);
     PUSHMARK(SP);
     EXTEND(SP, 6);
     mPUSHi(ok);
@@ -290,6 +292,7 @@ static int passwd_hook(void *data, int rwflag, char *buf, int size)
     int n, len = -1;
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);
     PUSHMARK(SP);
     mXPUSHi(rwflag);
     PUTBACK;
@@ -322,6 +325,7 @@ static int session_hook(void *data, void *ssl, void *sess)
     int n, keep = 0;
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);
     PUSHMARK(SP);
     mXPUSHu(PTR2UV(ssl));
     mXPUSHu(PTR2UV(sess));
@@ -352,6 +356,7 @@ static int ticket_hook(void *data, const unsigned char *name, unsigned char *key
     int n, rv = -1;
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);
     PUSHMARK(SP);
     XPUSHs(g->ticket_data ? g->ticket_data : &PL_sv_undef);
     if (name)
@@ -390,6 +395,7 @@ static void msg_hook(void *data, int write_p, int version, int content_type,
     PERL_UNUSED_ARG(data);
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);
     PUSHMARK(SP);
     EXTEND(SP, 6);
     mPUSHi(write_p);
@@ -437,9 +443,11 @@ static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *w
     dSP;
     ssize_t rv = ISS_ERR;
     int n;
-    SV *buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
+    SV *buf;
     ENTER;
     SAVETMPS;
+    save_scalar(PL_errgv);    /* a callback never clobbers the caller's $@ */
+    buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
     PUSHMARK(SP);
     XPUSHs(g->outer);
     XPUSHs(buf);
@@ -447,10 +455,14 @@ static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *w
     PUTBACK;
     n = call_method(method, G_SCALAR | G_EVAL);
     SPAGAIN;
-    if (!SvTRUE(ERRSV) && n == 1) {
+    if (SvTRUE(ERRSV)) {
+        warn("IO::Socket::SSL: SSL_usebio transport died: %" SVf, SVfARG(ERRSV));
+    } else if (n == 1) {
         SV *r = TOPs;
         if (SvOK(r)) {
             rv = SvIV(r);
+            if (rv > (ssize_t)len)
+                rv = (ssize_t)len;    /* never more than OpenSSL asked for */
             if (rbuf && rv > 0) {
                 STRLEN got;
                 const char *p = SvPV(buf, got);
@@ -535,44 +547,77 @@ static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t of
                 continue;
             break;
         }
-        if (n == 0) {
-            peer_shutdown_check(aTHX_ sock, c);
+        if (n == 0)
             break;
-        }
         if (n == ISS_EINTR && (mode == 1 || got == 0)) {
-            /* run the Perl handler; read() continues, sysread reports EINTR */
+            /* Run the Perl handler; read() continues, sysread reports EINTR.
+             * The handler may close the socket or replace $buf: commit what
+             * we have and look everything up again afterwards. */
+            SSize_t at;
+            if (got)
+                finish_buf(aTHX_ buf, offset + got);
             PERL_ASYNC_CHECK();
-            if (mode == 1)
-                continue;
+            if (mode != 1)
+                break;
+            c = sock_conn(aTHX_ sock);
+            if (!c) {
+                SETERRNO(EBADF, 0);
+                return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
+            }
+            at = offset + got;
+            p = prepare_buf(aTHX_ buf, len - got, &at) - (offset + got);
+            continue;
         }
-        if (got)
-            break;
-        finish_buf(aTHX_ buf, offset > 0 && (STRLEN)offset <= SvCUR(buf) ? SvCUR(buf) : SvCUR(buf));
+        break;
+    }
+    if (got == 0 && n < 0) {
         io_fail(aTHX_ sock, (int)n, "SSL read error");
         return &PL_sv_undef;
     }
     finish_buf(aTHX_ buf, offset + got);
+    if (n == 0 && got == 0)
+        peer_shutdown_check(aTHX_ sock, c);   /* after the buffer is settled */
     return sv_2mortal(newSViv(got));
 }
 
-/* Writes everything on a blocking socket; on a non-blocking one stops at
- * would-block and reports the partial count, as the reference's write(). */
+/* Writes p[0..len). all=0: one record (syswrite); all=1: everything on a
+ * blocking socket, the partial count at would-block (write); all=2: all of
+ * it even on a non-blocking socket, waiting for the socket as the reference's
+ * write-all does, since print has no count to report a partial write with. */
 static SV *do_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
 {
     STRLEN done = 0;
+    SV *copy = NULL;
     clear_error(aTHX);
     if (len == 0)
         return sv_2mortal(newSViv(0));
     while (done < len) {
-        ssize_t n = iss_conn_write(c, p + done, len - done, all);
+        ssize_t n = iss_conn_write(c, p + done, len - done, all != 0);
         if (n > 0) {
             done += n;
-            if (!all)
+            if (!all || done >= len)
                 break;
-            continue;
+            if (!PL_sig_pending)
+                continue;
+            n = ISS_EINTR;        /* a signal arrived meanwhile: let it run */
+        } else if (all == 2 && (n == ISS_WANT_READ || n == ISS_WANT_WRITE)) {
+            n = iss_conn_wait(c, n == ISS_WANT_READ, -1);
+            if (n != ISS_EINTR)
+                continue;
         }
         if (n == ISS_EINTR) {
+            /* Run the handler on a private copy of the rest, and find the
+             * connection again: the handler may have closed it. */
+            if (!copy) {
+                copy = sv_2mortal(newSVpvn(p + done, len - done));
+                p = SvPVX(copy) - done;
+            }
             PERL_ASYNC_CHECK();
+            c = sock_conn(aTHX_ sock);
+            if (!c) {
+                SETERRNO(EBADF, 0);
+                return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+            }
             continue;
         }
         if (done)
@@ -645,7 +690,7 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
     const char *d = "\n", *out = NULL;
     STRLEN dlen = 1;
     SSize_t rec = 0, n;
-    int mode = rs_mode(aTHX_ &d, &dlen, &rec);
+    int mode = rs_mode(aTHX_ &d, &dlen, &rec), k;
     clear_error(aTHX);
     for (;;) {
         if (gimme == G_LIST || mode == 3)
@@ -656,10 +701,19 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
             n = iss_conn_readline(c, d, dlen, mode == 1, &out);
         if (n != ISS_EINTR)
             break;
+        /* the handler may close the socket or change $/ */
         PERL_ASYNC_CHECK();
+        c = sock_conn(aTHX_ sock);
+        if (!c) {
+            SETERRNO(EBADF, 0);
+            n = ISS_ERR;
+            break;
+        }
+        mode = rs_mode(aTHX_ &d, &dlen, &rec);
     }
     if (n < 0) {
-        io_fail(aTHX_ sock, (int)n, "SSL read error");
+        if (c)
+            io_fail(aTHX_ sock, (int)n, "SSL read error");
         SPAGAIN;
         if (gimme == G_LIST)
             return 0;
@@ -667,22 +721,21 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
         PUTBACK;
         return 1;
     }
-    if (n == 0 || gimme == G_LIST || mode == 3) {
-        PUTBACK;
-        peer_shutdown_check(aTHX_ sock, c);
-        SPAGAIN;
-    }
+    /* copy the data out before any Perl code (SSL_on_peer_shutdown) runs */
     if (gimme == G_LIST) {
         PUTBACK;
-        return push_split(aTHX_ out, n, mode, d, dlen, rec);
-    }
-    if (n == 0 && mode != 3) {
-        XPUSHs(&PL_sv_undef);
+        k = push_split(aTHX_ out, n, mode, d, dlen, rec);
     } else {
-        mXPUSHp(out ? out : "", n);
+        if (n == 0 && mode != 3)
+            XPUSHs(&PL_sv_undef);
+        else
+            mXPUSHp(out ? out : "", n);
+        PUTBACK;
+        k = 1;
     }
-    PUTBACK;
-    return 1;
+    if (n == 0 || gimme == G_LIST || mode == 3)
+        peer_shutdown_check(aTHX_ sock, c);
+    return k;
 }
 
 /* Writes the print list joined by $, and followed by $\. */
@@ -690,7 +743,8 @@ static SV *print_impl(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
 {
     SV *ofs = PL_ofsgv ? GvSV(PL_ofsgv) : NULL;
     SV *ors = PL_ors_sv;
-    int has_ofs = ofs && SvOK(ofs) && SvCUR(ofs);
+    STRLEN ofslen = 0;
+    int has_ofs = ofs && SvOK(ofs) && (SvPV(ofs, ofslen), ofslen > 0);
     int has_ors = ors && SvOK(ors);
     STRLEN len;
     const char *p;
@@ -698,7 +752,7 @@ static SV *print_impl(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
     int i;
     if (count == 1 && !has_ors) {
         p = SvPV(items[0], len);
-        return do_write(aTHX_ sock, c, p, len, 1);
+        return do_write(aTHX_ sock, c, p, len, 2);
     }
     tmp = sv_2mortal(newSVpvs(""));
     for (i = 0; i < count; i++) {
@@ -709,7 +763,7 @@ static SV *print_impl(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
     if (has_ors)
         sv_catsv(tmp, ors);
     p = SvPV(tmp, len);
-    return do_write(aTHX_ sock, c, p, len, 1);
+    return do_write(aTHX_ sock, c, p, len, 2);
 }
 
 static NV mono_now(void)
@@ -739,7 +793,7 @@ static void alt_push(void *data, int type, const char *val, size_t len)
 
 static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
-    cxt->ssl_error = get_sv("IO::Socket::SSL::SSL_ERROR", GV_ADD);
+    cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }
 
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Lib
@@ -1479,6 +1533,7 @@ handshake(SV *self, NV timeout)
         if (RETVAL != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();
+        c = CONN(self);           /* croaks if the handler closed the socket */
     }
   }
   OUTPUT:
@@ -1742,11 +1797,16 @@ getc(SV *self)
     if (!c)
         FALLBACK("_plain_getc", 1, G_SCALAR);
     clear_error(aTHX);
-    do {
+    for (;;) {
         n = iss_conn_read(c, &ch, 1);
-        if (n == ISS_EINTR)
-            PERL_ASYNC_CHECK();
-    } while (n == ISS_EINTR);
+        if (n != ISS_EINTR)
+            break;
+        PERL_ASYNC_CHECK();
+        if (!(c = sock_conn(aTHX_ self))) {
+            SETERRNO(EBADF, 0);
+            XSRETURN_UNDEF;
+        }
+    }
     if (n < 0)
         io_fail(aTHX_ self, (int)n, "SSL read error");
     if (n <= 0)
@@ -1766,11 +1826,14 @@ eof(SV *self)
         FALLBACK("_plain_eof", 1, G_SCALAR);
     if (iss_conn_pending(c))
         XSRETURN_NO;
-    do {
+    for (;;) {
         n = iss_conn_peek(c, &ch, 1);
-        if (n == ISS_EINTR)
-            PERL_ASYNC_CHECK();
-    } while (n == ISS_EINTR);
+        if (n != ISS_EINTR)
+            break;
+        PERL_ASYNC_CHECK();
+        if (!(c = sock_conn(aTHX_ self)))
+            XSRETURN_YES;
+    }
     /* would-block is not the end; an error is, as on a plain socket */
     if (n == 0 || n == ISS_ERR)
         XSRETURN_YES;

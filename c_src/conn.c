@@ -197,7 +197,10 @@ int iss_conn_handshake(iss_conn *c, double timeout)
         }
         if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
             break;
-        ms = (int)((deadline - now()) * 1000 + 0.999);
+        {
+            double left = deadline - now();
+            ms = left > 86400 ? 86400000 : (int)(left * 1000 + 0.999);
+        }
         if (ms <= 0) {
             rc = ISS_TIMEOUT;
             break;
@@ -482,6 +485,13 @@ ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
 ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
 {
     line_settle(c);
+    if (c->line.len >= n) {
+        /* a line kept from an interrupted read is longer than the record */
+        *out = c->line.data + c->line.off;
+        c->line.off += n;
+        c->line.len -= n;
+        return n;
+    }
     for (;;) {
         size_t want = n - c->line.len;
         if (c->rbuf.len == 0) {
@@ -588,7 +598,8 @@ int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
         if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
             break;
         {
-            int ms = (int)((deadline - now()) * 1000 + 0.999);
+            double left = deadline - now();
+            int ms = left > 86400 ? 86400000 : (int)(left * 1000 + 0.999);
             struct pollfd pfd;
             if (ms <= 0) {
                 rc = ISS_TIMEOUT;
@@ -627,4 +638,22 @@ void iss_conn_set_msg_hook(iss_conn *c, iss_msg_hook fn, void *data)
     c->msg_data = data;
     SSL_set_msg_callback(c->ssl, fn ? msg_cb : NULL);
     SSL_set_msg_callback_arg(c->ssl, fn ? c : NULL);
+}
+
+int iss_conn_wait(iss_conn *c, int for_read, double timeout)
+{
+    struct pollfd pfd;
+    int r, ms;
+    if (c->fd < 0)
+        return ISS_OK;            /* the transport blocks by itself */
+    ms = timeout < 0 ? -1 : timeout > 86400 ? 86400000 : (int)(timeout * 1000 + 0.999);
+    pfd.fd = c->fd;
+    pfd.events = for_read ? POLLIN : POLLOUT;
+    pfd.revents = 0;
+    r = poll(&pfd, 1, ms);
+    if (r > 0)
+        return ISS_OK;
+    if (r == 0)
+        return ISS_TIMEOUT;
+    return errno == EINTR ? ISS_EINTR : ISS_ERR;
 }

@@ -69,6 +69,8 @@ void iss_ctx_decref(iss_ctx *ctx)
     iss_alpn_free(ctx);
     iss_psk_free(ctx);
     free(ctx->fps);
+    free(ctx->default_file);
+    free(ctx->default_dir);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);
     free(ctx);

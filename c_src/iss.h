@@ -183,6 +183,8 @@ ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len);
 /* Writes at most len bytes; all=1 loops until everything is written (blocking). */
 ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all);
 size_t iss_conn_pending(iss_conn *c);
+/* poll() the socket for reading or writing; ISS_OK, ISS_TIMEOUT, ISS_EINTR. */
+int iss_conn_wait(iss_conn *c, int for_read, double timeout);
 
 /* Line reading. delim/dlen: the separator; para=1 for paragraph mode (the
  * reference: "\n\n" then as many "\n" as follow). On success *out points at

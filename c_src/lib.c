@@ -1,5 +1,6 @@
 /* lib.c: library start-up, version facts and the OpenSSL error queue. */
 #include <string.h>
+#include <pthread.h>
 #include <openssl/crypto.h>
 #include "iss_internal.h"
 #include <openssl/ssl.h>
@@ -7,15 +8,21 @@
 int iss_conn_ex_index = -1;
 int iss_ctx_ex_index = -1;
 
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_once_fn(void)
+{
+    if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL))
+        return;
+    /* ex_data slots let OpenSSL callbacks find our objects again */
+    iss_ctx_ex_index = SSL_CTX_get_ex_new_index(0, "iss_ctx", NULL, NULL, NULL);
+    iss_conn_ex_index = SSL_get_ex_new_index(0, "iss_conn", NULL, NULL, NULL);
+}
+
+/* Once per process, whichever thread gets here first. */
 int iss_init(void)
 {
-    if (iss_conn_ex_index >= 0)
-        return ISS_OK;
-    if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL))
-        return ISS_ERR;
-    /* ex_data slots let OpenSSL callbacks find our objects again. */
-    iss_conn_ex_index = SSL_get_ex_new_index(0, "iss_conn", NULL, NULL, NULL);
-    iss_ctx_ex_index = SSL_CTX_get_ex_new_index(0, "iss_ctx", NULL, NULL, NULL);
+    pthread_once(&init_once, init_once_fn);
     return (iss_conn_ex_index >= 0 && iss_ctx_ex_index >= 0) ? ISS_OK : ISS_ERR;
 }
 

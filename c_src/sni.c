@@ -36,7 +36,10 @@ int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child)
     n += ctx->nsni++;
     n->host = strdup(host);
     n->ctx = child;
-    iss_ctx_incref(child);
+    /* the main context may serve a name itself: no reference on itself,
+     * or it could never be freed */
+    if (child != ctx)
+        iss_ctx_incref(child);
     SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, servername_cb);
     SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
     return ISS_OK;
@@ -52,7 +55,8 @@ void iss_sni_free(iss_ctx *ctx)
     int i;
     for (i = 0; i < ctx->nsni; i++) {
         free(ctx->sni[i].host);
-        iss_ctx_decref(ctx->sni[i].ctx);
+        if (ctx->sni[i].ctx != ctx)
+            iss_ctx_decref(ctx->sni[i].ctx);
     }
     free(ctx->sni);
     ctx->sni = NULL;

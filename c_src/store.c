@@ -91,6 +91,10 @@ int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
         return ISS_ERR;
     }
     ctx->shared_store = 1;
+    free(ctx->default_file);
+    free(ctx->default_dir);
+    ctx->default_file = dup_or_null(file);
+    ctx->default_dir = dup_or_null(dir);
     return ISS_OK;
 }
 
@@ -120,6 +124,13 @@ static int store_unshare(iss_ctx *ctx)
     st = X509_STORE_new();
     if (!st)
         return ISS_ERR;
+    /* the same locations again (a CA directory is looked up lazily, so its
+     * certificates cannot just be copied), plus whatever was added */
+    if ((ctx->default_file || ctx->default_dir) &&
+        !X509_STORE_load_locations(st, ctx->default_file, ctx->default_dir)) {
+        X509_STORE_free(st);
+        return ISS_ERR;
+    }
     certs = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx->ssl_ctx));
     for (i = 0; certs && i < sk_X509_num(certs); i++)
         X509_STORE_add_cert(st, sk_X509_value(certs, i));

@@ -245,7 +245,12 @@ sub _apply_verify {
             return $rv;
         };
     }
-    $ctx->set_verify_callback($vcb) if $vcb;
+    if ($vcb) {
+        # the value is turned into 0/1 here, inside the G_EVAL of the glue:
+        # an object with an overloaded bool that dies must not unwind OpenSSL
+        my $inner = $vcb;
+        $ctx->set_verify_callback(sub { $inner->(@_) ? 1 : 0 });
+    }
 
     # pinned certificates: 'algo$hex', 'algo$pub$hex', or bare hex whose
     # length tells the algorithm; colons are ignored
@@ -327,7 +332,9 @@ sub _apply_ca {
 
 sub _apply_certs {
     my ($self, $ctx, $args, $is_server) = @_;
-    $ctx->set_passwd_callback($args->{SSL_passwd_cb}) if $args->{SSL_passwd_cb};
+    if (my $pcb = $args->{SSL_passwd_cb}) {
+        $ctx->set_passwd_callback(sub { my $pw = $pcb->(@_); defined $pw ? "$pw" : undef });
+    }
     # as the reference: a certificate that is given is used, whatever
     # SSL_use_cert says
     my ($havecert, $havekey);
@@ -414,6 +421,10 @@ sub _apply_ciphers {
 
 sub _apply_alpn {
     my ($self, $ctx, $args, $is_server) = @_;
+    for (qw(SSL_alpn_protocols SSL_npn_protocols)) {
+        # an empty list is no list (and empty entries are refused below)
+        delete $args->{$_} if ref($args->{$_}) eq 'ARRAY' && !@{ $args->{$_} };
+    }
     if (my $list = $args->{SSL_alpn_protocols}) {
         $ctx->set_protocols(0, ref($list) ? $list : [$list])
             or return IO::Socket::SSL->error("Failed to set ALPN protocols", $ctx->error);
@@ -446,7 +457,7 @@ sub _apply_session_keys {
     my ($self, $ctx, $args, $is_server) = @_;
     if ($is_server and my $cb = $args->{SSL_ticket_keycb}) {
         my ($sub, $data) = ref($cb) eq 'CODE' ? ($cb) : @$cb;
-        $ctx->set_ticket_callback($sub, $data);
+        $ctx->set_ticket_callback(sub { map { "$_" } $sub->(@_) }, $data);
     }
     if (defined(my $psk = $args->{SSL_psk})) {
         my @pairs = $is_server

@@ -5,6 +5,10 @@ package IO::Socket::SSL::Session_Cache;
 use strict;
 use warnings;
 
+# The sessions are raw handles owned by this process's cache: a new thread
+# must not get (and later free) a copy.
+sub CLONE_SKIP { 1 }
+
 sub new {
     my ($class, $size) = @_;
     $size > 0 or return;
