@@ -565,7 +565,7 @@ static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t of
                 return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
             }
             at = offset + got;
-            p = prepare_buf(aTHX_ buf, len - got, &at) - (offset + got);
+            p = prepare_buf(aTHX_ buf, len - got, &at);
             continue;
         }
         break;
@@ -592,7 +592,8 @@ static SV *do_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int 
     if (len == 0)
         return sv_2mortal(newSViv(0));
     while (done < len) {
-        ssize_t n = iss_conn_write(c, p + done, len - done, all != 0);
+        /* one record per call: between records a pending signal can run */
+        ssize_t n = iss_conn_write(c, p + done, len - done, 0);
         if (n > 0) {
             done += n;
             if (!all || done >= len)
@@ -711,6 +712,7 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
         }
         mode = rs_mode(aTHX_ &d, &dlen, &rec);
     }
+    SPAGAIN;                      /* a handler may have moved the stack */
     if (n < 0) {
         if (c)
             io_fail(aTHX_ sock, (int)n, "SSL read error");
