@@ -338,6 +338,20 @@ sub _apply_certs {
     # as the reference: a certificate that is given is used, whatever
     # SSL_use_cert says
     my ($havecert, $havekey);
+    # The old built-in defaults ("Defaults for Cert, Key and CA"): only when
+    # a certificate is wanted and no SSL_cert*, SSL_key* or SSL_ca* option is
+    # given, certs/server-cert.pem + certs/server-key.pem (client-* for
+    # clients) are used if they exist. The CA default (certs/my-ca.pem, ca/)
+    # is not taken over: trust anchors found relative to the current
+    # directory would silently replace the system store.
+    if ($args->{SSL_use_cert} && !grep { defined $args->{$_} }
+            qw(SSL_cert SSL_cert_file SSL_key SSL_key_file SSL_ca SSL_ca_file SSL_ca_path)) {
+        my $who = $is_server ? 'server' : 'client';
+        if (-r "certs/$who-cert.pem" && -r "certs/$who-key.pem") {
+            $args->{SSL_cert_file} = "certs/$who-cert.pem";
+            $args->{SSL_key_file}  = "certs/$who-key.pem";
+        }
+    }
     if (my $x509 = $args->{SSL_cert}) {
         my @x509 = ref($x509) eq 'ARRAY' ? @$x509 : ($x509);
         my $cert = shift @x509;
