@@ -71,6 +71,8 @@ void iss_ctx_decref(iss_ctx *ctx)
     free(ctx->fps);
     free(ctx->default_file);
     free(ctx->default_dir);
+    free(ctx->cipher_list);
+    free(ctx->ciphersuites);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);
     free(ctx);
@@ -90,16 +92,22 @@ int iss_ctx_is_server(iss_ctx *ctx) { return ctx->is_server; }
 
 int iss_ctx_set_cipher_list(iss_ctx *ctx, const char *list)
 {
-    if (SSL_CTX_set_cipher_list(ctx->ssl_ctx, list))
+    if (SSL_CTX_set_cipher_list(ctx->ssl_ctx, list)) {
+        free(ctx->cipher_list);
+        ctx->cipher_list = strdup(list);   /* SNI applies it per connection */
         return ISS_OK;
+    }
     iss_ctx_record_error(ctx);
     return ISS_ERR;
 }
 
 int iss_ctx_set_ciphersuites(iss_ctx *ctx, const char *list)
 {
-    if (SSL_CTX_set_ciphersuites(ctx->ssl_ctx, list))
+    if (SSL_CTX_set_ciphersuites(ctx->ssl_ctx, list)) {
+        free(ctx->ciphersuites);
+        ctx->ciphersuites = strdup(list);
         return ISS_OK;
+    }
     iss_ctx_record_error(ctx);
     return ISS_ERR;
 }

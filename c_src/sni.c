@@ -27,6 +27,50 @@ static int servername_cb(SSL *ssl, int *alert, void *arg)
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* The host name from the ClientHello's server_name extension (RFC 6066 3). */
+static int hello_servername(SSL *ssl, char *out, size_t outlen)
+{
+    const unsigned char *p;
+    size_t len, n;
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) || len < 5)
+        return 0;
+    n = ((size_t)p[0] << 8) | p[1];
+    if (n + 2 != len || p[2] != TLSEXT_NAMETYPE_host_name)
+        return 0;
+    n = ((size_t)p[3] << 8) | p[4];
+    if (n + 5 > len || n == 0 || n >= outlen || memchr(p + 5, 0, n))
+        return 0;
+    memcpy(out, p + 5, n);
+    out[n] = '\0';
+    return 1;
+}
+
+/* Switch to the host's context as early as the ClientHello, so that its
+ * TLS 1.3 cipher suites and cipher list apply: OpenSSL picks the suite
+ * before the servername callback runs. */
+static int client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    iss_ctx *ctx = arg, *child = NULL;
+    char host[256];
+    int i;
+    (void)alert;
+    if (hello_servername(ssl, host, sizeof host))
+        for (i = 0; i < ctx->nsni; i++)
+            if (strcasecmp(ctx->sni[i].host, host) == 0) {
+                child = ctx->sni[i].ctx;
+                break;
+            }
+    if (!child)
+        return SSL_CLIENT_HELLO_SUCCESS;   /* the servername callback decides */
+    if (child->ssl_ctx != SSL_get_SSL_CTX(ssl))
+        SSL_set_SSL_CTX(ssl, child->ssl_ctx);
+    if (child->cipher_list)
+        SSL_set_cipher_list(ssl, child->cipher_list);
+    if (child->ciphersuites)
+        SSL_set_ciphersuites(ssl, child->ciphersuites);
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child)
 {
     struct iss_sni *n = realloc(ctx->sni, (ctx->nsni + 1) * sizeof *n);
@@ -42,6 +86,7 @@ int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child)
         iss_ctx_incref(child);
     SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, servername_cb);
     SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
+    SSL_CTX_set_client_hello_cb(ctx->ssl_ctx, client_hello_cb, ctx);
     return ISS_OK;
 }
 
