@@ -102,10 +102,12 @@ my %impl;    # name => { env => {...}, inc => [...], note => ... }
 my @notes;
 {
     my $bl = "$repo/blib";
-    if (-d "$bl/lib/IO/Socket" && -f "$bl/lib/IO/Socket/SSL.pm") {
-        $impl{ours} = { inc => ["$bl/lib", "$bl/arch"], perl5lib => undef, expect => "$bl/lib/" };
+    # the modules are built into blib/arch, next to the shared object
+    my ($sub) = grep { -f "$bl/$_/IO/Socket/SSL.pm" } qw(arch lib);
+    if ($sub) {
+        $impl{ours} = { inc => ["$bl/lib", "$bl/arch"], perl5lib => undef, expect => "$bl/$sub/" };
     } else {
-        push @notes, "ours: not built ($bl/lib/IO/Socket/SSL.pm missing; run 'perl Makefile.PL && make' in $repo) - skipped";
+        push @notes, "ours: not built (no $bl/arch/IO/Socket/SSL.pm; run 'perl Makefile.PL && make' in $repo) - skipped";
     }
     if (-x $reference_sh || -f $reference_sh) {
         my $out = `bash $reference_sh 2>/dev/null`;

@@ -153,7 +153,7 @@ ok(!defined &Net::SSLeay::new, 'no Net::SSLeay functions defined');
 SKIP: {
     skip 'not run with blib in @INC (prove -b / make test)', 1
         if !grep { !ref && m{(^|/)blib/(lib|arch)/?$} } @INC;
-    like($INC{'IO/Socket/SSL.pm'}, qr{(^|/)blib/lib/IO/Socket/SSL\.pm$},
+    like($INC{'IO/Socket/SSL.pm'}, qr{(^|/)blib/(lib|arch)/IO/Socket/SSL\.pm$},
         "IO::Socket::SSL loaded from blib ($INC{'IO/Socket/SSL.pm'})");
 }
 

@@ -126,13 +126,13 @@ my @ssl_ok = (verify_SSL => 1, SSL_options => { SSL_ca_file => cert('test-ca.pem
 SKIP: {
     skip 'not run with blib in @INC (prove -b / make test)', 1
         if !grep { !ref && m{(^|/)blib/(lib|arch)/?$} } @INC;
-    like($INC{'IO/Socket/SSL.pm'}, qr{(^|/)blib/lib/IO/Socket/SSL\.pm$},
+    like($INC{'IO/Socket/SSL.pm'}, qr{(^|/)blib/(lib|arch)/IO/Socket/SSL\.pm$},
         'HTTP::Tiny used IO::Socket::SSL from blib');
 }
 # OUR requirement: the real (XS) Net::SSLeay is never loaded. If Net/SSLeay.pm
 # is in %INC at all, it must be a compatibility module shipped in our blib.
 # (Fails on the reference, which is built on Net::SSLeay - expected.)
-ok(!exists $INC{'Net/SSLeay.pm'} || $INC{'Net/SSLeay.pm'} =~ m{(^|/)blib/lib/IO/Socket/SSL/NetSSLeay\.pm$},
+ok(!exists $INC{'Net/SSLeay.pm'} || $INC{'Net/SSLeay.pm'} =~ m{(^|/)blib/(lib|arch)/IO/Socket/SSL/NetSSLeay\.pm$},
     'no real Net::SSLeay loaded')
     or diag("Net/SSLeay.pm from $INC{'Net/SSLeay.pm'}");
 

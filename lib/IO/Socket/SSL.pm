@@ -15,8 +15,16 @@ use Scalar::Util qw(dualvar weaken);
 
 require XSLoader;
 XSLoader::load('IO::Socket::SSL', $VERSION);
-require IO::Socket::SSL::SSL_Context;
-require IO::Socket::SSL::Session_Cache;
+# SSL_Context and Session_Cache are compiled by their first use, not here:
+# loading IO::Socket::SSL stays cheap for programs that only may use TLS.
+sub IO::Socket::SSL::SSL_Context::new {
+    require IO::Socket::SSL::SSL_Context;
+    goto &IO::Socket::SSL::SSL_Context::_new;
+}
+sub IO::Socket::SSL::Session_Cache::new {
+    require IO::Socket::SSL::Session_Cache;
+    goto &IO::Socket::SSL::Session_Cache::_new;
+}
 
 our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
 { no warnings "once"; *ERROR = \$SSL_ERROR; }
@@ -1069,6 +1077,7 @@ sub verify_hostname_of_cert {
                 IO::Socket::SSL::_Lib::x509_alt_names($cert));
         }
         return 1 if !%$scheme;
+        require IO::Socket::SSL::SSL_Context;
         $scheme = IO::Socket::SSL::SSL_Context::_scheme_array($scheme);
     }
     return 1 if !ref($scheme) && $scheme eq 'none';

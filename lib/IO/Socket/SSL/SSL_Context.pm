@@ -76,7 +76,13 @@ sub _scheme_array {
     ];
 }
 
-sub new {
+{
+    # replaces the loader stub of IO::Socket::SSL
+    no warnings 'redefine';
+    *new = \&_new;
+}
+
+sub _new {
     my $class = shift;
     my $arg_hash = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
     my $is_server = $arg_hash->{SSL_server};
