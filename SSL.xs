@@ -27,6 +27,8 @@
 #define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
 typedef struct {
     GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
+    SV *line;           /* READLINE's result: pp_readline copies it at once, so one
+                         * reused scalar saves an allocation per line */
 } my_cxt_t;
 START_MY_CXT
 
@@ -118,6 +120,22 @@ static SV *tied_sock(pTHX_ SV *tie)
     if (!SvROK(inner))
         croak("IO::Socket::SSL::SSL_HANDLE: the socket is gone");
     return inner;
+}
+
+/* The tie object caches the socket's connection object (a counted ref in
+ * ext magic), so `<$sock>` and `print $sock` skip the hash lookup. The
+ * cache is only a shortcut: a connection freed meanwhile reads as NULL. */
+static MGVTBL tiecache_vtbl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+
+static iss_conn *tie_conn(pTHX_ SV *tie, SV *self)
+{
+    MAGIC *mg = mg_findext(SvRV(tie), PERL_MAGIC_ext, &tiecache_vtbl);
+    if (mg) {
+        MAGIC *cm = find_mg(aTHX_ mg->mg_obj, &conn_vtbl);
+        if (cm && cm->mg_ptr)
+            return (iss_conn *)cm->mg_ptr;
+    }
+    return sock_conn(aTHX_ self);
 }
 
 /* ---- errors: every failure goes through the Perl side's one place ---- */
@@ -685,7 +703,7 @@ static int push_split(pTHX_ const char *p, STRLEN len, int mode, const char *d, 
     return count;
 }
 
-static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
+static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
 {
     dSP;
     const char *d = "\n", *out = NULL;
@@ -728,10 +746,20 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme)
         PUTBACK;
         k = push_split(aTHX_ out, n, mode, d, dlen, rec);
     } else {
-        if (n == 0 && mode != 3)
+        if (n == 0 && mode != 3) {
             XPUSHs(&PL_sv_undef);
-        else
+        } else if (tied) {
+            /* Readonly while pp_readline copies it: no copy-on-write sharing,
+             * so the next line reuses this buffer instead of allocating. */
+            dMY_CXT;
+            SV *l = MY_CXT.line;
+            SvREADONLY_off(l);
+            sv_setpvn(l, out ? out : "", n);
+            SvREADONLY_on(l);
+            XPUSHs(l);
+        } else {
             mXPUSHp(out ? out : "", n);
+        }
         PUTBACK;
         k = 1;
     }
@@ -795,6 +823,7 @@ static void alt_push(void *data, int type, const char *val, size_t len)
 
 static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
+    cxt->line = newSV(0);
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }
 
@@ -1061,6 +1090,13 @@ cert_free(UV x509)
   CODE:
     if (x509)
         iss_x509_free(INT2PTR(void *, x509));
+
+void
+tie_cache(SV *tie, SV *conn)
+  CODE:
+    if (!SvROK(tie) || !find_mg(aTHX_ conn, &conn_vtbl))
+        croak("tie_cache: bad arguments");
+    sv_magicext(SvRV(tie), conn, PERL_MAGIC_ext, &tiecache_vtbl, NULL, 0);
 
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Ctx
 
@@ -1747,7 +1783,7 @@ readline(SV *self)
         return;
     }
     PUTBACK;
-    n = readline_impl(aTHX_ self, c, gimme == G_LIST ? G_LIST : G_SCALAR);
+    n = readline_impl(aTHX_ self, c, gimme == G_LIST ? G_LIST : G_SCALAR, 0);
     SPAGAIN;
     XSRETURN(n);
   }
@@ -1764,7 +1800,7 @@ getline(SV *self)
         return;
     }
     PUTBACK;
-    n = readline_impl(aTHX_ self, c, G_SCALAR);
+    n = readline_impl(aTHX_ self, c, G_SCALAR, 0);
     SPAGAIN;
     XSRETURN(n);
   }
@@ -1784,7 +1820,7 @@ getlines(SV *self)
         return;
     }
     PUTBACK;
-    n = readline_impl(aTHX_ self, c, G_LIST);
+    n = readline_impl(aTHX_ self, c, G_LIST, 0);
     SPAGAIN;
     XSRETURN(n);
   }
@@ -1860,7 +1896,7 @@ READ(SV *tie, SV *buf, SSize_t len, SSize_t offset = 0)
   PPCODE:
   {
     SV *self = tied_sock(aTHX_ tie);
-    iss_conn *c = sock_conn(aTHX_ self);
+    iss_conn *c = tie_conn(aTHX_ tie, self);
     if (!c) {
         SV *args[4];
         int i, n;
@@ -1881,7 +1917,7 @@ READLINE(SV *tie)
   PPCODE:
   {
     SV *self = tied_sock(aTHX_ tie);
-    iss_conn *c = sock_conn(aTHX_ self);
+    iss_conn *c = tie_conn(aTHX_ tie, self);
     I32 gimme = GIMME_V == G_LIST ? G_LIST : G_SCALAR;
     int n;
     if (!c) {
@@ -1890,7 +1926,7 @@ READLINE(SV *tie)
         return;
     }
     PUTBACK;
-    n = readline_impl(aTHX_ self, c, gimme);
+    n = readline_impl(aTHX_ self, c, gimme, 1);
     SPAGAIN;
     XSRETURN(n);
   }
@@ -1900,7 +1936,7 @@ WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
   PPCODE:
   {
     SV *self = tied_sock(aTHX_ tie);
-    iss_conn *c = sock_conn(aTHX_ self);
+    iss_conn *c = tie_conn(aTHX_ tie, self);
     STRLEN blen, len;
     const char *p;
     if (!c) {
@@ -1936,7 +1972,7 @@ PRINT(SV *tie, ...)
   PPCODE:
   {
     SV *self = tied_sock(aTHX_ tie);
-    iss_conn *c = sock_conn(aTHX_ self);
+    iss_conn *c = tie_conn(aTHX_ tie, self);
     SV *rv;
     if (!c) {
         int n;

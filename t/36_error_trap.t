@@ -120,7 +120,10 @@ sub plain_server {
     my ($pid, $port) = plain_server();
     my ($trapped, @args, @vars);
     $IO::Socket::SSL::SSL_ERROR = undef;
-    my $c = IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$port", @root, Timeout => 10,
+    # (no Timeout here and below where the socket is used afterwards: with a
+    # Timeout, the reference leaves the socket non-blocking after a failed
+    # handshake)
+    my $c = IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$port", @root,
         SSL_error_trap => sub {
             @args = @_;
             $trapped = $_[0];
@@ -197,7 +200,7 @@ for my $keep (0, 1) {
     my $what = $keep ? 'start_SSL with SSL_keepSocketOnError' : 'start_SSL';
     my ($pid, $port) = plain_server();
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";
-    my $res = IO::Socket::SSL->start_SSL($s, @root, Timeout => 10,
+    my $res = IO::Socket::SSL->start_SSL($s, @root,
         $keep ? (SSL_keepSocketOnError => 1) : ());
     ok(!$res, "$what: fails");
     is($IO::Socket::SSL::SSL_ERROR, $WRONG_VERSION, "$what: \$SSL_ERROR");

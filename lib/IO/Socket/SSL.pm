@@ -1171,8 +1171,11 @@ use Errno 'EBADF';
 
 sub TIEHANDLE {
     my ($class, $handle) = @_;
+    my $conn = ${*$handle}{_SSL_conn};
     Scalar::Util::weaken($handle);
-    return bless \$handle, $class;
+    my $self = bless \$handle, $class;
+    IO::Socket::SSL::_Lib::tie_cache($self, $conn) if $conn;
+    return $self;
 }
 sub PRINTF  { my $s = ${shift()}; $s->printf(@_) }
 sub FILENO  { ${shift()}->fileno(@_) }
@@ -1186,23 +1189,15 @@ sub CLOSE {
 
 1;
 
+
 __END__
 
 =head1 NAME
 
 IO::Socket::SSL - TLS sockets for Perl, natively on OpenSSL
 
-=head1 SYNOPSIS
-
-    use IO::Socket::SSL;
-    my $cl = IO::Socket::SSL->new('www.example.org:443') or die $SSL_ERROR;
-    print $cl "GET / HTTP/1.0\r\n\r\n";
-    print <$cl>;
-
 =head1 DESCRIPTION
 
-A drop-in replacement for the CPAN module IO::Socket::SSL, implemented in C
-on OpenSSL without Net::SSLeay. The interface is the reference's; see its
-documentation. Differences and decisions are listed in the Changes file.
+The documentation is in F<IO/Socket/SSL.pod> next to this file.
 
 =cut
