@@ -573,6 +573,12 @@ sub connect_SSL {
             $DEBUG >= 2 && DEBUG("not using SNI because hostname is unknown");
         }
 
+        # OCSP is not implemented: a caller who requires a stapled response
+        # must not silently get a connection without one (as the reference
+        # does where stapling is unavailable)
+        croak("OCSP stapling not supported")
+            if ($ctx->{ocsp_mode} || 0) & (SSL_OCSP_MUST_STAPLE | SSL_OCSP_FAIL_HARD)
+            && !(($ctx->{ocsp_mode} || 0) & SSL_OCSP_NO_STAPLE);
         $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
         if (my $cache = $ctx->{session_cache}) {
             my $key = $arg_hash->{SSL_session_key} ||= do {
