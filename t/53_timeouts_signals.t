@@ -1,7 +1,8 @@
 #!perl
 # Timeouts and signals: Timeout on new() against a silent server, accept()
 # with Timeout against a silent client, stop_SSL (waiting for the peer's
-# close_notify) bounded by Timeout, a SIGALRM during a blocking readline,
+# close_notify) bounded by Timeout, SIGALRM and SIGHUP during a blocking
+# readline or read,
 # writing to a peer that has closed with SIGPIPE ignored.
 use strict;
 use warnings;
@@ -104,45 +105,60 @@ for my $how ('Timeout argument', 'socket Timeout') {
     kill_child($pid);
 }
 
-# ---- SIGALRM during a blocking readline ---------------------------------------
+# ---- a signal (SIGALRM, SIGHUP) during a blocking readline or read ----------
+# The handler runs while the read waits; the read then continues and returns
+# the whole line, nothing lost. SIGALRM comes from our own timer, SIGHUP from
+# the server process while it holds back the second half of the line.
 for my $version (qw(TLSv1_2 TLSv1_3)) {
-    my ($pid, $port) = fork_server(ssl_listener(SSL_version => $version), sub {
-        my $l = shift;
-        my $c = $l->accept or die "accept: $SSL_ERROR";
-        my $go = <$c>;    # client is ready
-        syswrite($c, "first half, ");
-        select(undef, undef, undef, 1.2);
-        syswrite($c, "second half\n");
-        my $bye = <$c>;
-        report(bye => $bye);
-    });
-    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
-        SSL_version => $version, @CLIENT_SSL) or die "new: $SSL_ERROR";
-    my $alarms = 0;
-    my ($line, $dt, $errno);
-    {
-        my $left = alarm(0);    # (the watchdog)
-        local $SIG{ALRM} = sub { $alarms++ };
-        print $c "go\n";
-        my $t0 = time;
-        Time::HiRes::alarm(0.5);
-        $! = 0;
-        $line = $c->readline;
-        $errno = $! + 0;
-        $dt = time - $t0;
-        Time::HiRes::alarm(0);
-        alarm($left > 1 ? $left : 1);
+    for my $case ([ALRM => 'readline'], [HUP => 'readline'], [ALRM => 'read'], [HUP => 'read']) {
+        my ($sig, $method) = @$case;
+        my $what = "$version, SIG$sig during $method";
+        my $parent = $$;
+        my ($pid, $port) = fork_server(ssl_listener(SSL_version => $version), sub {
+            my $l = shift;
+            my $c = $l->accept or die "accept: $SSL_ERROR";
+            my $go = <$c>;    # client is ready
+            syswrite($c, "first half, ");
+            select(undef, undef, undef, 0.4);
+            kill 'HUP', $parent if $sig eq 'HUP';
+            select(undef, undef, undef, 0.6);
+            syswrite($c, "second half\n");
+            my $bye = <$c>;
+            report(bye => $bye);
+        });
+        my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+            SSL_version => $version, @CLIENT_SSL) or die "new: $SSL_ERROR";
+        my $signals = 0;
+        my ($line, $dt, $errno, $n);
+        {
+            my $left = alarm(0);    # (the watchdog)
+            local $SIG{$sig} = sub { $signals++ };
+            print $c "go\n";
+            my $t0 = time;
+            Time::HiRes::alarm(0.4) if $sig eq 'ALRM';
+            $! = 0;
+            if ($method eq 'readline') {
+                $line = $c->readline;
+            } else {
+                $n = $c->read($line, 24);
+            }
+            $errno = $! + 0;
+            $dt = time - $t0;
+            Time::HiRes::alarm(0);
+            alarm($left > 1 ? $left : 1);
+        }
+        is($signals, 1, "$what: the handler ran once");
+        is($line, "first half, second half\n",
+            "$what: the read continued after the signal and returned the whole line")
+            or diag("\$! = $errno, \$SSL_ERROR = " . ($SSL_ERROR // 'undef'));
+        is($n, 24, "$what: read returned the full length") if $method eq 'read';
+        ok($dt >= 0.9, sprintf("$what: waited for the rest of the line (%.2fs)", $dt));
+        print $c "bye\n";
+        my ($status, $r) = wait_child($pid);
+        is($status, 0, "$what: server finished") or diag($r->{__died__});
+        is($r->{bye}, "bye\n", "$what: connection still fine after the signal");
+        $c->close;
     }
-    is($alarms, 1, "$version: the SIGALRM handler ran once during readline");
-    is($line, "first half, second half\n",
-        "$version: readline continued after the signal and returned the full line")
-        or diag("\$! = $errno, \$SSL_ERROR = " . ($SSL_ERROR // 'undef'));
-    ok($dt >= 1, sprintf("$version: readline waited for the rest of the line (%.2fs)", $dt));
-    print $c "bye\n";
-    my ($status, $r) = wait_child($pid);
-    is($status, 0, "$version: server finished") or diag($r->{__died__});
-    is($r->{bye}, "bye\n", "$version: connection still fine after the signal");
-    $c->close;
 }
 
 # ---- write to a peer that has closed, SIGPIPE ignored ---------------------------
