@@ -919,6 +919,32 @@ raw_mode(int is_ctx, UV ptr, IV set, IV clear)
   OUTPUT:
     RETVAL
 
+UV
+raw_bio_new_file(const char *path, const char *mode)
+  CODE:
+    RETVAL = PTR2UV(iss_raw_bio_new_file(path, mode));
+  OUTPUT:
+    RETVAL
+
+void
+raw_bio_free(UV bio)
+  CODE:
+    if (bio)
+        iss_raw_bio_free(INT2PTR(void *, bio));
+
+UV
+raw_pem_read_dh(UV bio)
+  CODE:
+    RETVAL = PTR2UV(iss_raw_pem_read_dh(INT2PTR(void *, bio)));
+  OUTPUT:
+    RETVAL
+
+void
+raw_dh_free(UV dh)
+  CODE:
+    if (dh)
+        iss_raw_dh_free(INT2PTR(void *, dh));
+
 void
 forget_default_stores()
   CODE:
@@ -1262,6 +1288,13 @@ set_dh(SV *self, SV *pem)
     const char *p = SvOK(pem) ? SvPV(pem, len) : NULL;
     RETVAL = iss_ctx_set_dh_pem(CTX(self), p, len) == ISS_OK;
   }
+  OUTPUT:
+    RETVAL
+
+int
+set_dh_handle(SV *self, UV dh)
+  CODE:
+    RETVAL = iss_ctx_set_dh_handle(CTX(self), INT2PTR(void *, dh)) == ISS_OK;
   OUTPUT:
     RETVAL
 

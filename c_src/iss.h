@@ -35,6 +35,11 @@ void iss_err_clear(void);
 void iss_err_string(unsigned long e, char *buf, size_t len);
 /* SSL_(CTX_)set/clear/get_mode on a raw handle, for the Net::SSLeay subset. */
 long iss_raw_mode(int is_ctx, void *p, long set, long clear);
+/* DH* and BIO* for the Net::SSLeay subset (SSL_dh takes a DH*). */
+void *iss_raw_bio_new_file(const char *path, const char *mode);
+void iss_raw_bio_free(void *bio);
+void *iss_raw_pem_read_dh(void *bio);
+void iss_raw_dh_free(void *dh);
 unsigned long long iss_raw_options(int is_ctx, void *p, unsigned long long set,
                                    unsigned long long clear);
 
@@ -96,6 +101,7 @@ int iss_ctx_set_session_id_context(iss_ctx *ctx, const char *id, size_t len);
 int iss_ctx_set_groups(iss_ctx *ctx, const char *list);
 int iss_ctx_set_dh_pem(iss_ctx *ctx, const char *pem, size_t len);   /* NULL: built-in group */
 int iss_ctx_set_dh_file(iss_ctx *ctx, const char *file);
+int iss_ctx_set_dh_handle(iss_ctx *ctx, void *dh);   /* a DH* (Net::SSLeay's) */
 int iss_ctx_set_verify_flags(iss_ctx *ctx, unsigned long flags);
 /* SSL_fingerprint: a leaf whose digest is listed is accepted even when the
  * chain fails; with force, only listed leaves are accepted. */

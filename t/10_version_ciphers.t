@@ -304,10 +304,26 @@ SKIP: {
     ok($c, "client SSL_ecdh_curve 'secp384r1': connects") or diag("error: $err");
 }
 
+# SSL_dh as the reference takes it: a DH* handle from Net::SSLeay (the real
+# one when installed, else our stand-in), or a PEM string
+require Net::SSLeay;
+my $dh_handle = do {
+    my $bio = Net::SSLeay::BIO_new_file(cert('dh-ffdhe3072.pem'), 'r') or die "BIO_new_file";
+    my $dh = Net::SSLeay::PEM_read_bio_DHparams($bio);
+    Net::SSLeay::BIO_free($bio);
+    $dh;
+};
+ok($dh_handle, 'a DH* handle from Net::SSLeay::PEM_read_bio_DHparams');
+my $dh_pem = do { open(my $fh, '<', cert('dh-ffdhe3072.pem')) or die; local $/; <$fh> };
+
 # through openssl s_client: which DH parameters and group the server used
 SKIP: {
-    skip 'openssl command line tool not found', 8 if !$openssl;
+    skip 'openssl command line tool not found', 10 if !$openssl;
     my @cases = (
+        [ 'SSL_dh DH* handle ffdhe3072', { SSL_dh => $dh_handle },
+          ['-tls1_2', '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], qr/Server Temp Key: DH, 3072 bits/ ],
+        [ 'SSL_dh PEM string ffdhe3072', { SSL_dh => $dh_pem },
+          ['-tls1_2', '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], qr/Server Temp Key: DH, 3072 bits/ ],
         [ 'SSL_dh_file ffdhe3072', { SSL_dh_file => cert('dh-ffdhe3072.pem') },
           ['-tls1_2', '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], qr/Server Temp Key: DH, 3072 bits/ ],
         [ 'built-in DH', {},
@@ -346,5 +362,7 @@ SKIP: {
         }
     }
 }
+
+Net::SSLeay::DH_free($dh_handle);    # the contexts hold their own references
 
 done_testing;

@@ -404,8 +404,11 @@ sub _apply_kex {
             $ctx->set_dh_file($f) or return IO::Socket::SSL->error(
                 "Failed to read PEM for DH from $f - wrong format?", $ctx->error);
         } elsif (my $dh = $args->{SSL_dh}) {
-            $ctx->set_dh(ref($dh) eq 'SCALAR' && $$dh eq 'builtin' ? undef : $dh)
-                or return IO::Socket::SSL->error("Failed to set DH from SSL_dh", $ctx->error);
+            # a DH* handle (as the reference takes it, from Net::SSLeay), or
+            # the parameters as a PEM string
+            my $ok = !ref($dh) && $dh =~ /^[1-9][0-9]*\z/ ? $ctx->set_dh_handle($dh)
+                : $ctx->set_dh(ref($dh) eq 'SCALAR' && $$dh eq 'builtin' ? undef : $dh);
+            $ok or return IO::Socket::SSL->error("Failed to set DH from SSL_dh", $ctx->error);
         }
     }
     if (my $curve = $args->{SSL_ecdh_curve}) {
