@@ -75,7 +75,7 @@ sub pair {
         if ($c) {
             print $c "ping\n";
             my $pong = <$c>;
-            $err = "no pong (server rejected us?) $SSL_ERROR" if !defined $pong;
+            $err = "no pong (server rejected us?) " . ($SSL_ERROR // "") if !defined $pong;
             $c = undef if !defined $pong && $opt{need_pong};
         }
         push @c, $c;
@@ -219,6 +219,8 @@ my @root = (SSL_ca_file => cert('test-ca.pem'));
         ok($key, 'PEM_file2key gives a key handle');
         ($c, $err, $r) = pair([@listen, SSL_cert => [$leaf3, $int3], SSL_key => $key], \@root);
         ok($c, 'SSL_cert + SSL_key handles: verified connection') or diag("error: $err");
+        CERT_free($leaf3, $int3);
+        IO::Socket::SSL::Utils::KEY_free($key);
     }
 
     my $root = PEM_file2cert(cert('test-ca.pem'));
@@ -236,6 +238,8 @@ my @root = (SSL_ca_file => cert('test-ca.pem'));
     ($c, $err, $r) = pair([@listen, SSL_cert_file => cert('server-chain.pem'),
         SSL_key_file => cert('server-key.pem')], [SSL_ca => [$other, $root2]]);
     ok($c, 'client SSL_ca => [other, root]: verified connection') or diag("error: $err");
+    # the handles are ours to free, the contexts hold their own references
+    CERT_free($leaf, $int, $leaf2, $root, $other, $root2);
 }
 
 # ======================== SSL_ca_file and SSL_ca_path =======================
@@ -465,7 +469,9 @@ SKIP: {
     like($out, qr/Acceptable client certificate CA names\n.*CN\s*=\s*Other Test CA\n(?!.*CN)/,
         'SSL_client_ca_file with one CA: only that one') or diag($out);
 
-    $out = $ca_names->(SSL_client_ca => [PEM_file2cert(cert('other-ca.pem'))]);
+    my $other_ca = PEM_file2cert(cert('other-ca.pem'));
+    $out = $ca_names->(SSL_client_ca => [$other_ca]);
+    CERT_free($other_ca);
     like($out, qr/Acceptable client certificate CA names\n.*CN\s*=\s*Other Test CA/,
         'SSL_client_ca handles: announced') or diag($out);
 

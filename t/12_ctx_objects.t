@@ -221,7 +221,7 @@ sub try_client {
         IO::Socket::SSL::set_server_defaults(SSL_cert_file => cert('server-chain.pem'),
             key_file => cert('server-key.pem'));
         my $l = IO::Socket::SSL->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5);
-        report(server_defaults => $l ? 1 : 0, server_err => "$SSL_ERROR");
+        report(server_defaults => $l ? 1 : 0, server_err => $SSL_ERROR // "");
         return if !$l;
         IO::Socket::SSL::set_defaults(version => 'TLSv1_2');
         my $l2 = IO::Socket::SSL->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5);
@@ -404,6 +404,7 @@ sub try_client {
     is($c->get_fingerprint('sha256', $ca),
         'sha256$' . Digest::SHA::sha256_hex(pem2der(slurp(cert('test-ca.pem')))),
         'get_fingerprint(sha256, $cert): of the given certificate');
+    IO::Socket::SSL::Utils::CERT_free($ca);
     SKIP: {
         skip 'openssl command line tool not found', 3 if !$openssl;
         my $pub = `$openssl x509 -in @{[cert('server-cert.pem')]} -pubkey -noout | $openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null`;
