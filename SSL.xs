@@ -537,6 +537,14 @@ static char *prepare_buf(pTHX_ SV *buf, SSize_t len, SSize_t *offset)
     return p;
 }
 
+/* An operation found its connection closed by a Perl callback run inside
+ * OpenSSL: the handles have let go of it already, so free it here. */
+static void conn_gone(pTHX_ iss_conn *c)
+{
+    iss_conn_free(c);
+    SETERRNO(EBADF, 0);
+}
+
 static void finish_buf(pTHX_ SV *buf, SSize_t end)
 {
     SvCUR_set(buf, end);
@@ -559,6 +567,12 @@ static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t of
             n = iss_conn_peek(c, p + offset + got, len - got);
         else
             n = iss_conn_read(c, p + offset + got, len - got);
+        if (n == ISS_GONE) {
+            conn_gone(aTHX_ c);
+            if (got)
+                finish_buf(aTHX_ buf, offset + got);
+            return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
+        }
         if (n > 0) {
             got += n;
             if (mode == 1 && got < len)
@@ -612,6 +626,10 @@ static SV *do_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int 
     while (done < len) {
         /* one record per call: between records a pending signal can run */
         ssize_t n = iss_conn_write(c, p + done, len - done, 0);
+        if (n == ISS_GONE) {
+            conn_gone(aTHX_ c);
+            return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+        }
         if (n > 0) {
             done += n;
             if (!all || done >= len)
@@ -718,6 +736,12 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
             n = iss_conn_readrec(c, rec, &out);
         else
             n = iss_conn_readline(c, d, dlen, mode == 1, &out);
+        if (n == ISS_GONE) {
+            conn_gone(aTHX_ c);
+            c = NULL;
+            n = ISS_ERR;
+            break;
+        }
         if (n != ISS_EINTR)
             break;
         /* the handler may close the socket or change $/ */
@@ -1601,6 +1625,8 @@ handshake(SV *self, NV timeout)
                 left = 0;
         }
         RETVAL = iss_conn_handshake(c, left);
+        if (RETVAL == ISS_GONE)
+            conn_gone(aTHX_ c);
         if (RETVAL != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();
@@ -1613,7 +1639,12 @@ handshake(SV *self, NV timeout)
 int
 shutdown(SV *self, int fast, NV timeout)
   CODE:
-    RETVAL = iss_conn_shutdown(CONN(self), fast, timeout);
+  {
+    iss_conn *c = CONN(self);
+    RETVAL = iss_conn_shutdown(c, fast, timeout);
+    if (RETVAL == ISS_GONE)
+        conn_gone(aTHX_ c);
+  }
   OUTPUT:
     RETVAL
 
@@ -1870,6 +1901,10 @@ getc(SV *self)
     clear_error(aTHX);
     for (;;) {
         n = iss_conn_read(c, &ch, 1);
+        if (n == ISS_GONE) {
+            conn_gone(aTHX_ c);
+            XSRETURN_UNDEF;
+        }
         if (n != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();
@@ -1899,6 +1934,10 @@ eof(SV *self)
         XSRETURN_NO;
     for (;;) {
         n = iss_conn_peek(c, &ch, 1);
+        if (n == ISS_GONE) {
+            conn_gone(aTHX_ c);
+            XSRETURN_YES;
+        }
         if (n != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();

@@ -42,6 +42,12 @@ void iss_conn_free(iss_conn *c)
 {
     if (!c)
         return;
+    if (c->busy) {
+        /* A Perl callback closed the socket while OpenSSL is still working
+         * on it: free when the operation returns (it reports ISS_GONE). */
+        c->doomed = 1;
+        return;
+    }
     /* Freeing without SSL_shutdown: nothing is sent, so a forked child that
      * drops its copy never ends the parent's session. */
     SSL_free(c->ssl);
@@ -161,7 +167,7 @@ static int status_of(iss_conn *c, int r)
     }
 }
 
-int iss_conn_handshake(iss_conn *c, double timeout)
+static int op_handshake(iss_conn *c, double timeout)
 {
     int flags = -1, rc;
     double deadline = 0;
@@ -323,7 +329,7 @@ static void line_settle(iss_conn *c)
     }
 }
 
-ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len)
+static ssize_t op_read(iss_conn *c, char *buf, size_t len)
 {
     line_settle(c);
     if (len == 0)
@@ -336,7 +342,7 @@ ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len)
     return ssl_read(c, buf, len);
 }
 
-ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len)
+static ssize_t op_peek(iss_conn *c, char *buf, size_t len)
 {
     ssize_t n;
     line_settle(c);
@@ -361,7 +367,7 @@ size_t iss_conn_pending(iss_conn *c)
     return extra + c->rbuf.len + (size_t)SSL_pending(c->ssl);
 }
 
-ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all)
+static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
 {
     size_t done = 0;
     c->err[0] = '\0';
@@ -423,7 +429,7 @@ static size_t find_delim(iss_conn *c, const char *delim, size_t dlen)
     return hit ? (size_t)(hit - p) + dlen : 0;
 }
 
-ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
+static ssize_t op_readline(iss_conn *c, const char *delim, size_t dlen, int para,
                           const char **out)
 {
     size_t end = 0;
@@ -482,7 +488,7 @@ ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
     }
 }
 
-ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
+static ssize_t op_readrec(iss_conn *c, size_t n, const char **out)
 {
     line_settle(c);
     if (c->line.len >= n) {
@@ -519,7 +525,7 @@ ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
     }
 }
 
-ssize_t iss_conn_readall(iss_conn *c, const char **out)
+static ssize_t op_readall(iss_conn *c, const char **out)
 {
     line_settle(c);
     for (;;) {
@@ -565,7 +571,7 @@ static int shutdown_once(iss_conn *c)
     return r;
 }
 
-int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
+static int op_shutdown(iss_conn *c, int fast, double timeout)
 {
     double deadline;
     int flags = -1;
@@ -656,4 +662,64 @@ int iss_conn_wait(iss_conn *c, int for_read, double timeout)
     if (r == 0)
         return ISS_TIMEOUT;
     return errno == EINTR ? ISS_EINTR : ISS_ERR;
+}
+
+/* ---- the operations that can run Perl callbacks ----
+ * Verify, SNI, session, message and PSK callbacks run inside OpenSSL, and
+ * may close the very socket being worked on. iss_conn_free only marks the
+ * connection then; each operation ends by reporting ISS_GONE, and the caller
+ * frees it for real (the connection is out of every Perl handle by then). */
+static ssize_t op_leave(iss_conn *c, ssize_t r)
+{
+    c->busy--;
+    return (c->doomed && !c->busy) ? ISS_GONE : r;
+}
+
+int iss_conn_handshake(iss_conn *c, double timeout)
+{
+    c->busy++;
+    return (int)op_leave(c, op_handshake(c, timeout));
+}
+
+ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len)
+{
+    c->busy++;
+    return op_leave(c, op_read(c, buf, len));
+}
+
+ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len)
+{
+    c->busy++;
+    return op_leave(c, op_peek(c, buf, len));
+}
+
+ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all)
+{
+    c->busy++;
+    return op_leave(c, op_write(c, buf, len, all));
+}
+
+ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
+                          const char **out)
+{
+    c->busy++;
+    return op_leave(c, op_readline(c, delim, dlen, para, out));
+}
+
+ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
+{
+    c->busy++;
+    return op_leave(c, op_readrec(c, n, out));
+}
+
+ssize_t iss_conn_readall(iss_conn *c, const char **out)
+{
+    c->busy++;
+    return op_leave(c, op_readall(c, out));
+}
+
+int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
+{
+    c->busy++;
+    return (int)op_leave(c, op_shutdown(c, fast, timeout));
 }

@@ -71,6 +71,8 @@ struct iss_conn {
     int shutdown_seen;        /* the peer's close_notify was reported to the glue */
     int fp_fail;              /* chain or name failed before the leaf's fingerprint */
     int line_done;            /* line.data was handed out; drop it on the next call */
+    int busy;                 /* depth of operations inside OpenSSL */
+    int doomed;               /* freed by a callback while busy */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
     iss_msg_hook msg_hook;    /* set_msg_callback */

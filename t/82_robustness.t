@@ -128,6 +128,39 @@ for my $mode ('list', 'slurp') {
     kill_child($pid);
 }
 
+# ---- a callback run inside OpenSSL closes its own socket ----
+# The connection may not be freed under OpenSSL's feet: the operation fails
+# cleanly with EBADF and the socket is left as the callback made it.
+for my $how (qw(close stop_SSL)) {
+    # (the server's accept fails: the client goes away mid-handshake)
+    my ($pid, $port) = fork_server(ssl_listener(), sub { shift->accept; sleep 1 });
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";
+    my $calls = 0;
+    my $ok = IO::Socket::SSL->start_SSL($s, @ca, SSL_verify_callback => sub {
+        $calls++;
+        $how eq 'close' ? $s->close : $s->stop_SSL;
+        return 1;
+    });
+    ok(!$ok, "verify callback calling \$sock->$how: the handshake fails");
+    ok($calls >= 1, "verify callback calling \$sock->$how: it ran ($calls calls, one per chain element)");
+    like("$SSL_ERROR", qr/closed during the handshake/, "... error: $SSL_ERROR");
+    is($! + 0, POSIX::EBADF(), '... $! is EBADF');
+    kill_child($pid);
+}
+for my $method (qw(sysread readline)) {
+    my ($pid, $port) = server { print {$_[0]} "one\n"; sleep 1; print {$_[0]} "two\n"; sleep 2 };
+    my $c = client($port);
+    is(scalar <$c>, "one\n", "msg callback closing in $method: first line");
+    my $seen = 0;
+    $c->set_msg_callback(sub { $seen++; $c->close if $seen == 1 });
+    my $got = $method eq 'sysread' ? $c->sysread(my $buf, 100) : <$c>;
+    ok(!defined $got, "msg callback closing the socket inside $method: $method returns undef");
+    is($! + 0, POSIX::EBADF(), '... $! is EBADF');
+    ok($seen >= 1, '... the callback ran');
+    ok(!defined fileno($c), '... the socket is closed');
+    kill_child($pid);
+}
+
 # ---- $@ survives I/O that runs callbacks (a TLS 1.3 ticket arriving) ----
 {
     my ($pid, $port) = server { print {$_[0]} "hi\n"; <$_[0]> };

@@ -100,7 +100,7 @@ use constant SSL_WANT_WRITE => dualvar(3, 'SSL wants a write first');
 # Status codes of the C core (c_src/iss.h).
 use constant {
     _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
-    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_INTERNAL => -101,
+    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_INTERNAL => -101,
 };
 
 @EXPORT = qw(
@@ -608,7 +608,7 @@ sub connect_SSL {
         local $CURRENT_SSL_OBJECT = $self;
         $conn->handshake($timeout);
     };
-    return $self->_handshake_failed($rc, $conn, 'connect') if $rc != 0;
+    return _handshake_failed($self, $rc, $conn, 'connect') if $rc != 0;
 
     $DEBUG >= 2 && DEBUG('ssl handshake done');
     delete ${*$self}{_SSL_opening};
@@ -627,6 +627,14 @@ sub connect_SSL {
 # going later), timeout, or failure.
 sub _handshake_failed {
     my ($self, $rc, $conn, $what) = @_;
+    if ($rc == _ISS_GONE) {
+        # A callback closed (or downgraded) this very socket while OpenSSL
+        # was working on it; the connection is freed, the object may no
+        # longer be an IO::Socket::SSL: call nothing on it.
+        _internal_error($self, "SSL $what attempt failed: the socket was closed during the handshake", 9);
+        $! = Errno::EBADF();
+        return;
+    }
     if ($rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE) {
         $DEBUG >= 2 && DEBUG('ssl handshake in progress');
         $self->_io_fail($rc);
@@ -720,7 +728,7 @@ sub accept_SSL {
     if ($rc != 0) {
         delete ${*$self}{_SSL_opening}
             unless $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE;
-        return $socket->_handshake_failed($rc, $conn, 'accept');
+        return _handshake_failed($socket, $rc, $conn, 'accept');
     }
     $DEBUG >= 2 && DEBUG('handshake done, socket ready');
     delete ${*$self}{_SSL_opening};
