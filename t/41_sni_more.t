@@ -50,13 +50,14 @@ sub talk {
 
 # ---- SSL_cert as X509 handles per host (chain as array), keys as files ----
 # The reference hands chain certificates to SSL_CTX_add_extra_chain_cert,
-# which takes ownership: each context gets its own intermediate handle, and
-# those are never freed here. The leaf certificates are freed at the end.
+# which takes them over; we add copies instead (freeing a handle after use
+# can never break a context), so every handle made here is freed at the end.
 my @leaves;
 sub chain {
     my $leaf = PEM_file2cert(cert(shift));
-    push @leaves, $leaf;
-    return [$leaf, PEM_file2cert(cert('intermediate-ca.pem'))];
+    my $int = PEM_file2cert(cert('intermediate-ca.pem'));
+    push @leaves, $leaf, $int;
+    return [$leaf, $int];
 }
 {
     my ($pid, $port) = server(3,
