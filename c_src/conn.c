@@ -192,6 +192,11 @@ static int op_handshake(iss_conn *c, double timeout)
         r = SSL_do_handshake(c->ssl);
         sigpipe_release(&h);
         c->last_ret = r;
+        if (c->doomed) {          /* a callback closed the socket: its fd is not ours now */
+            rc = ISS_ERR;
+            flags = -1;
+            break;
+        }
         if (r == 1) {
             rc = ISS_OK;
             break;
@@ -592,6 +597,11 @@ static int op_shutdown(iss_conn *c, int fast, double timeout)
         if ((st & SSL_SENT_SHUTDOWN) && ((st & SSL_RECEIVED_SHUTDOWN) || fast))
             break;
         r = shutdown_once(c);
+        if (c->doomed) {
+            rc = ISS_ERR;
+            flags = -1;
+            break;
+        }
         if (r == 1)
             break;
         if (r == 0)
