@@ -1630,7 +1630,16 @@ handshake(SV *self, NV timeout)
         if (RETVAL != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();
-        c = CONN(self);           /* croaks if the handler closed the socket */
+        /* the handler may have closed the socket (and freed the connection) */
+        {
+            MAGIC *mg = find_mg(aTHX_ self, &conn_vtbl);
+            if (!mg || !mg->mg_ptr) {
+                SETERRNO(EBADF, 0);
+                RETVAL = ISS_GONE;
+                break;
+            }
+            c = (iss_conn *)mg->mg_ptr;
+        }
     }
   }
   OUTPUT:

@@ -44,8 +44,20 @@ void iss_conn_free(iss_conn *c)
         return;
     if (c->busy) {
         /* A Perl callback closed the socket while OpenSSL is still working
-         * on it: free when the operation returns (it reports ISS_GONE). */
+         * on it: free when the operation returns (it reports ISS_GONE).
+         * OpenSSL may still read the rest of a record meanwhile: cut it off
+         * from the descriptor, whose number the callback may reuse at once,
+         * and from the transport of SSL_usebio. */
+        BIO *rb = SSL_get_rbio(c->ssl), *wb = SSL_get_wbio(c->ssl);
         c->doomed = 1;
+        if (c->fd >= 0) {
+            if (rb)
+                BIO_set_fd(rb, -1, BIO_NOCLOSE);
+            if (wb && wb != rb)
+                BIO_set_fd(wb, -1, BIO_NOCLOSE);
+        }
+        c->io_read = NULL;
+        c->io_write = NULL;
         return;
     }
     /* Freeing without SSL_shutdown: nothing is sent, so a forked child that
@@ -243,6 +255,8 @@ static int op_handshake(iss_conn *c, double timeout)
 static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)
 {
     int r, e;
+    if (c->doomed)                /* closed by a callback: the fd is not ours */
+        return ISS_ERR;
     if (len > INT_MAX)
         len = INT_MAX;
     ERR_clear_error();
@@ -381,6 +395,8 @@ static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
         int r;
         if (chunk > INT_MAX)
             chunk = INT_MAX;
+        if (c->doomed)
+            return done ? (ssize_t)done : ISS_ERR;
         ERR_clear_error();
         errno = 0;
         r = SSL_write(c->ssl, buf + done, (int)chunk);
@@ -660,6 +676,8 @@ int iss_conn_wait(iss_conn *c, int for_read, double timeout)
 {
     struct pollfd pfd;
     int r, ms;
+    if (c->doomed)
+        return ISS_ERR;
     if (c->fd < 0)
         return ISS_OK;            /* the transport blocks by itself */
     ms = timeout < 0 ? -1 : timeout > 86400 ? 86400000 : (int)(timeout * 1000 + 0.999);
@@ -730,6 +748,10 @@ ssize_t iss_conn_readall(iss_conn *c, const char **out)
 
 int iss_conn_shutdown(iss_conn *c, int fast, double timeout)
 {
+    /* Called from a callback inside another operation on this connection:
+     * OpenSSL cannot be re-entered to send close_notify; close without it. */
+    if (c->busy)
+        return ISS_OK;
     c->busy++;
     return (int)op_leave(c, op_shutdown(c, fast, timeout));
 }

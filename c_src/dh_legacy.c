@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/dh.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include "iss_internal.h"
 
@@ -22,7 +23,10 @@ int iss_ctx_set_dh_handle(iss_ctx *ctx, void *dh)
 
 void *iss_raw_pem_read_dh(void *bio)
 {
-    return bio ? PEM_read_bio_DHparams((BIO *)bio, NULL, NULL, NULL) : NULL;
+    DH *dh = bio ? PEM_read_bio_DHparams((BIO *)bio, NULL, NULL, NULL) : NULL;
+    if (!dh)
+        ERR_clear_error();        /* the stand-in reports failure by NULL alone */
+    return dh;
 }
 
 void iss_raw_dh_free(void *dh)
@@ -51,7 +55,10 @@ void iss_raw_dh_free(void *dh)
 
 void *iss_raw_bio_new_file(const char *path, const char *mode)
 {
-    return BIO_new_file(path, mode);
+    BIO *bio = BIO_new_file(path, mode);
+    if (!bio)
+        ERR_clear_error();
+    return bio;
 }
 
 void iss_raw_bio_free(void *bio)

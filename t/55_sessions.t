@@ -48,15 +48,25 @@ for my $v (qw(TLSv1_2 TLSv1_3)) {
     is($r->{reused2}, 1, "$v: server agrees");
 }
 
-# A user-supplied cache object with the documented methods.
+# A user-supplied cache object with the documented methods. The sessions
+# are raw SSL_SESSION* handles it owns: it frees what it drops, with
+# Net::SSLeay::SESSION_free as code written for the reference does (our
+# stand-in when Net::SSLeay is not installed).
 {
     package My::Cache;
+    require Net::SSLeay;
     sub new { bless { s => {}, calls => [] }, shift }
     sub add_session { my ($s, $k, $v) = @_; push @{ $s->{calls} }, "add $k"; push @{ $s->{s}{$k} }, $v; 1 }
     sub get_session { my ($s, $k) = @_; push @{ $s->{calls} }, "get $k"; $s->{s}{$k} && $s->{s}{$k}[-1] }
     sub del_session { my ($s, $k, $v) = @_; push @{ $s->{calls} }, "del $k";
-        $s->{s}{$k} = [ grep { !defined $v || $_ != $v } @{ $s->{s}{$k} || [] } ]; 1 }
-    sub replace_session { my ($s, $k, $v) = @_; $s->{s}{$k} = [$v]; 1 }
+        my @keep;
+        for (@{ $s->{s}{$k} || [] }) {
+            if (!defined $v || $_ == $v) { Net::SSLeay::SESSION_free($_) } else { push @keep, $_ }
+        }
+        $s->{s}{$k} = \@keep;
+        1 }
+    sub replace_session { my ($s, $k, $v) = @_; $s->del_session($k); $s->{s}{$k} = [$v]; 1 }
+    sub DESTROY { my $s = shift; Net::SSLeay::SESSION_free($_) for map { @$_ } values %{ $s->{s} } }
 }
 {
     my ($pid, $port) = server(2, SSL_version => 'TLSv1_3');

@@ -161,6 +161,63 @@ for my $method (qw(sysread readline)) {
     kill_child($pid);
 }
 
+# a message callback closing the socket while a record is being written:
+# no close_notify is sent from inside OpenSSL's write
+{
+    my ($pid, $port) = server { my $l = <$_[0]>; sleep 1 };
+    my $c = client($port);
+    my $seen = 0;
+    $c->set_msg_callback(sub { my (undef, $write_p) = @_; $seen++; $c->close if $write_p });
+    my $n = $c->syswrite("hello\n");
+    ok($seen >= 1, 'msg callback closing the socket inside syswrite: it ran');
+    ok(!defined fileno($c), '... the socket is closed');
+    ok(!defined $n || $n == 6, '... syswrite fails or reports the record it wrote');
+    kill_child($pid);
+}
+# the descriptor of a socket closed by a callback is reused at once: the
+# read that was going on must not go on reading from the new owner
+{
+    my ($pid, $port) = server { print {$_[0]} "one\n"; sleep 1; print {$_[0]} "two\n"; sleep 3 };
+    my $c = client($port);
+    is(scalar <$c>, "one\n", 'fd reuse: first line');
+    my (@keep, $fd);
+    $c->set_msg_callback(sub {
+        return if $fd;
+        $fd = fileno($c);
+        $c->close;
+        pipe(my $r, my $w) or die "pipe: $!";
+        push @keep, $r, $w;    # the pipe's read end gets the socket's descriptor
+    });
+    my $t0 = Time::HiRes::time();
+    my @lines = eval {
+        local $SIG{ALRM} = sub { die "blocked\n" };
+        alarm 5;
+        my @l = <$c>;
+        alarm 0;
+        @l;
+    };
+    alarm 0;
+    is($@, '', 'fd reuse: list readline does not block on the new owner of the descriptor');
+    ok(Time::HiRes::time() - $t0 < 4, '... it returns at once');
+    is(fileno($keep[0]), $fd, '... (the pipe did get the descriptor)') if @keep;
+    watchdog(90);
+    kill_child($pid);
+}
+
+# a signal handler closes the socket during a blocking handshake
+{
+    my ($pid, $port) = fork_server(tcp_listener(), sub { my $c = shift->accept; sleep 3 });
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";
+    local $SIG{ALRM} = sub { $s->close };
+    Time::HiRes::alarm(0.3);
+    my $ok = eval { IO::Socket::SSL->start_SSL($s, @ca, Timeout => 5) };
+    Time::HiRes::alarm(0);
+    is($@, '', 'a handler closing the socket during the handshake: no die');
+    ok(!$ok, '... the handshake fails');
+    watchdog(90);
+    kill_child($pid);
+}
+
 # ---- $@ survives I/O that runs callbacks (a TLS 1.3 ticket arriving) ----
 {
     my ($pid, $port) = server { print {$_[0]} "hi\n"; <$_[0]> };

@@ -57,6 +57,7 @@ sub BIO_new_file   { IO::Socket::SSL::_Lib::raw_bio_new_file($_[0], $_[1]) }
 sub BIO_free       { IO::Socket::SSL::_Lib::raw_bio_free($_[0]); 1 }
 sub PEM_read_bio_DHparams { IO::Socket::SSL::_Lib::raw_pem_read_dh($_[0]) }
 sub DH_free        { IO::Socket::SSL::_Lib::raw_dh_free($_[0]) }
+sub SESSION_free   { IO::Socket::SSL::_Lib::session_free($_[0]) }
 sub ERR_get_error  { 0 }
 sub print_errs     { '' }
 
