@@ -9,6 +9,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use TestLib;
+use ChainLib;
 use Test::More;
 use File::Copy ();
 use File::Spec;
@@ -17,8 +18,6 @@ use IO::Socket::SSL;
 
 watchdog(90);
 
-my $D = certdir() . '/chains';
-sub chain { my $f = File::Spec->catfile($D, shift); -e $f or die "missing $f\n"; $f }
 
 my $VERIFY_FAILED =
     'SSL connect attempt failed error:0A000086:SSL routines::certificate verify failed';
@@ -29,40 +28,6 @@ my %ALERT = (
     revoked     => 'SSL accept attempt failed error:0A000414:SSL routines::sslv3 alert certificate revoked',
     unsupported => 'SSL accept attempt failed error:0A000413:SSL routines::sslv3 alert unsupported certificate',
 );
-
-# A server child presenting $chain (leaf first, then intermediates) for one
-# connection; reports the accept error or the line the client sent.
-sub serve {
-    my $chain = shift;
-    my $l = ssl_listener(SSL_cert_file => chain($chain),
-        SSL_key_file => chain('leaf-key.pem'));
-    return fork_server($l, sub {
-        my $l = shift;
-        my $c = $l->accept;
-        if (!$c) { report(accept_err => "$IO::Socket::SSL::SSL_ERROR"); return }
-        print $c "hi\n";
-        report(line => scalar <$c>);
-        $c->close;
-    });
-}
-
-# Connect with the default verify mode to localhost; returns
-# ($connected, $error_text, $data_read, \@warnings).
-sub client {
-    my ($port, %args) = @_;
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    my @warn;
-    local $SIG{__WARN__} = sub { push @warn, @_ };
-    my $c = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
-        Timeout => 10, %args);
-    my $data;
-    if ($c) {
-        $data = <$c>;
-        print $c "bye\n";
-        $c->close;
-    }
-    return ($c ? 1 : 0, ($c ? undef : "$IO::Socket::SSL::SSL_ERROR"), $data, \@warn);
-}
 
 # check(name, chain file, [client args], expected: undef = success, or the
 # key of %ALERT the server must get)
@@ -135,7 +100,7 @@ check('expired leaf, also revoked-checked: expiry reported', 'expired-chain.pem'
     is($err, 'Invalid certificate revocation list error:0480006C:PEM routines::no start line',
         'invalid CRL file: error text');
     ($ok, $err) = client($port, @root, SSL_check_crl => 1,
-        SSL_crl_file => File::Spec->catfile($D, 'no-such-file.crl.pem'));
+        SSL_crl_file => File::Spec->catfile(certdir(), 'chains', 'no-such-file.crl.pem'));
     ok(!$ok, 'missing SSL_crl_file: new() fails');
     like($err, qr/^Invalid certificate revocation list error:80000002:system library::No such file or directory\b/,
         'missing CRL file: error text');

@@ -13,15 +13,13 @@ use strict;
 use warnings;
 use lib 't/lib';
 use TestLib;
+use ChainLib;
 use Test::More;
 use File::Spec;
 use IO::Socket::SSL;
 use IO::Socket::SSL::Utils qw(PEM_cert2string);
 
 watchdog(90);
-
-my $D = certdir() . '/chains';
-sub chain { my $f = File::Spec->catfile($D, shift); -e $f or die "missing $f\n"; $f }
 
 my $VERIFY_FAILED_C =
     'SSL connect attempt failed error:0A000086:SSL routines::certificate verify failed';
@@ -86,38 +84,6 @@ sub calls_are {
 }
 
 # ---- client side ---------------------------------------------------------------
-
-# A server child presenting $chain for one connection; reports the accept
-# error or the line the client sent.
-sub serve {
-    my ($chain, %args) = @_;
-    my $l = ssl_listener(SSL_cert_file => chain($chain),
-        SSL_key_file => chain('leaf-key.pem'), %args);
-    return fork_server($l, sub {
-        my $l = shift;
-        my $c = $l->accept;
-        if (!$c) { report(accept_err => "$IO::Socket::SSL::SSL_ERROR"); return }
-        print $c "hi\n";
-        report(line => scalar <$c>);
-        $c->close;
-    });
-}
-
-sub client {
-    my ($port, %args) = @_;
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    my @warn;
-    local $SIG{__WARN__} = sub { push @warn, @_ };
-    my $c = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
-        Timeout => 10, %args);
-    my $data;
-    if ($c) {
-        $data = <$c>;
-        print $c "bye\n";
-        $c->close;
-    }
-    return ($c ? 1 : 0, ($c ? undef : "$IO::Socket::SSL::SSL_ERROR"), $data, \@warn);
-}
 
 # cb_case(name, chain, [client args], $decide, [expected calls],
 #   expected: undef = success, else the server's accept error)
