@@ -19,18 +19,8 @@ my $openssl = openssl_bin();
 # A server that accepts $n connections and reports what it saw.
 sub server {
     my ($n, %args) = @_;
-    my $l = ssl_listener(%args);
-    return fork_server($l, sub {
-        my $l = shift;
-        for my $i (1 .. $n) {
-            my $c = $l->accept or do { report("err$i" => "$SSL_ERROR"); next };
-            report("sni$i" => $c->get_servername, "alpn$i" => $c->alpn_selected,
-                "cipher$i" => $c->get_cipher);
-            print $c "hi\n";
-            <$c>;
-            $c->close;
-        }
-    });
+    return greeting_server($n, sub { (sni => $_[0]->get_servername, alpn => $_[0]->alpn_selected,
+        cipher => $_[0]->get_cipher) }, %args);
 }
 
 # Connect, read the greeting, say bye; returns the socket's facts or undef.

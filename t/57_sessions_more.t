@@ -18,18 +18,8 @@ my $openssl = openssl_bin();
 # A server that accepts $n connections and reports what it saw.
 sub server {
     my ($n, %args) = @_;
-    my $l = ssl_listener(%args);
-    return fork_server($l, sub {
-        my $l = shift;
-        for my $i (1 .. $n) {
-            my $c = $l->accept or do { report("err$i" => "$SSL_ERROR"); next };
-            report("reused$i" => $c->get_session_reused ? 1 : 0,
-                "peer$i" => scalar $c->peer_certificate('cn'));
-            print $c "hi\n";
-            <$c>;
-            $c->close;
-        }
-    });
+    return greeting_server($n, sub { (reused => $_[0]->get_session_reused ? 1 : 0,
+        peer => scalar $_[0]->peer_certificate('cn')) }, %args);
 }
 
 # Connect; with read => 1 (default) read the greeting first, which lets

@@ -19,7 +19,7 @@ use Time::HiRes ();
 our @EXPORT = qw(
     cert certdir watchdog
     tcp_listener ssl_listener listener_port free_port
-    fork_server fork_child report wait_child kill_child
+    fork_server fork_child report wait_child kill_child greeting_server
     count_fds fd_list
     run_bg wait_bg_output wait_bg stop_bg bg_output
     wait_port openssl_bin perl_inc_args
@@ -150,6 +150,26 @@ sub fork_server {
         }
     }
     return ($pid, $port);
+}
+
+# A server child for $n TLS connections, one after the other. For each it
+# reports "err$i" (the accept error) or the facts $facts->($socket) returns,
+# each key suffixed with $i; then it greets with "hi\n", waits for one line
+# and closes.
+sub greeting_server {
+    my ($n, $facts, %args) = @_;
+    return fork_server(ssl_listener(%args), sub {
+        my $l = shift;
+        for my $i (1 .. $n) {
+            my $c = $l->accept
+                or do { report("err$i" => "$IO::Socket::SSL::SSL_ERROR"); next };
+            my %f = $facts->($c);
+            report(map { ("$_$i" => $f{$_}) } keys %f);
+            print $c "hi\n";
+            <$c>;
+            $c->close;
+        }
+    });
 }
 
 sub fork_child {
