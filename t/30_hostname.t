@@ -15,6 +15,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use TestLib;
+use HostnameTable;    # the table's fields (see t/data/make_hostname_vectors.pl)
 use Test::More;
 use File::Basename ();
 use File::Spec;
@@ -27,30 +28,6 @@ my $tdir  = File::Spec->catdir(File::Basename::dirname(__FILE__));
 my $table = File::Spec->catfile($tdir, 'data', 'hostname_vectors.txt');
 my $cdir  = File::Spec->catdir($tdir, 'certs', 'hostname');
 
-# ---- the table format (see t/data/make_hostname_vectors.pl) --------------------
-sub unescape_name {
-    my $s = shift;
-    return '' if $s eq "''";
-    $s =~ s{\\x([0-9a-fA-F]{2})}{chr hex $1}ge;
-    utf8::decode($s);    # a character string if valid UTF-8, else kept
-    return $s;
-}
-sub parse_scheme {
-    my $s = shift;
-    return $s if $s !~ m{^\{(.*)\}$};
-    my %h;
-    for (split m{,}, $1) {
-        m{^(\w+)=(.*)$} or die "bad scheme element '$_'\n";
-        $h{$1} = $2;
-    }
-    return \%h;
-}
-sub parse_psl {
-    my $s = shift;
-    return undef if $s eq '-';
-    return ''    if $s eq "''";
-    die "bad public suffix field '$s'\n";
-}
 
 open my $fh, '<', $table or die "$table: $!";
 binmode $fh;

@@ -42,34 +42,11 @@ my $root  = Cwd::abs_path(File::Spec->catdir(File::Basename::dirname(__FILE__), 
 my $table = "$root/t/data/hostname_vectors.txt";
 my $certs = "$root/t/certs/hostname";
 
-# ---- parsing shared by this script and the reference child --------------------
-# (t/30_hostname.t has its own copy: the test must not depend on this script)
-my $PARSE = <<'PARSE';
-sub unescape_name {
-    my $s = shift;
-    return '' if $s eq "''";
-    $s =~ s{\\x([0-9a-fA-F]{2})}{chr hex $1}ge;
-    utf8::decode($s);    # a character string if valid UTF-8, else kept
-    return $s;
-}
-sub parse_scheme {
-    my $s = shift;
-    return $s if $s !~ m{^\{(.*)\}$};
-    my %h;
-    for (split m{,}, $1) {
-        m{^(\w+)=(.*)$} or die "bad scheme element '$_'\n";
-        $h{$1} = $2;
-    }
-    return \%h;
-}
-sub parse_psl {
-    my $s = shift;
-    return undef if $s eq '-';
-    return ''    if $s eq "''";
-    die "bad public suffix field '$s'\n";
-}
-PARSE
-eval "$PARSE; 1" or die $@;
+# ---- the table's fields: t/lib/HostnameTable.pm, here and in the reference child
+require lib;
+lib->import("$root/t/lib");
+require HostnameTable;
+HostnameTable->import;
 
 sub escape_name {
     my $s = shift;
@@ -295,9 +272,10 @@ if (!$ref_lib) {
     $ref_lib =~ s{\$\{PERL5LIB.*}{};
 }
 
-my $CHILD = $PARSE . <<'CHILD';
+my $CHILD = <<'CHILD';
 use strict;
 use warnings;
+use HostnameTable;
 use IO::Socket::SSL;
 use IO::Socket::SSL::Utils;
 # make sure this is the reference on Net::SSLeay, not the implementation under test
@@ -333,7 +311,7 @@ close $child;
 my @out = do {
     local $ENV{PERL5LIB} = $ref_lib;
     local $ENV{PERL5OPT};
-    open my $fh, '-|', qq{"$^X" "$child" "$certs" < "$in"}
+    open my $fh, '-|', qq{"$^X" -I"$root/t/lib" "$child" "$certs" < "$in"}
         or die "cannot run the reference: $!";
     binmode $fh;
     my @lines = <$fh>;
