@@ -242,6 +242,34 @@ my @root = (SSL_ca_file => cert('test-ca.pem'));
     CERT_free($leaf, $int, $leaf2, $root, $other, $root2);
 }
 
+# ======================= Utils: PEM strings and files ========================
+{
+    my $dir = File::Temp->newdir;
+    my $cert = PEM_file2cert(cert('server-cert.pem'));
+    my $pem = PEM_cert2string($cert);
+    like($pem, qr/^-----BEGIN CERTIFICATE-----\n/, 'PEM_cert2string');
+    PEM_cert2file($cert, "$dir/c.pem");
+    my $back = PEM_file2cert("$dir/c.pem");
+    is(PEM_cert2string($back), $pem, 'PEM_cert2file + PEM_file2cert round trip');
+    my $from_string = PEM_string2cert($pem);
+    is(PEM_cert2string($from_string), $pem, 'PEM_string2cert round trip');
+    my $key = PEM_file2key(cert('server-key.pem'));
+    my $kpem = PEM_key2string($key);
+    like($kpem, qr/^-----BEGIN PRIVATE KEY-----\n/, 'PEM_key2string');
+    PEM_key2file($key, "$dir/k.pem");
+    my $kback = PEM_file2key("$dir/k.pem");
+    is(PEM_key2string($kback), $kpem, 'PEM_key2file + PEM_file2key round trip');
+    my $kstr = PEM_string2key($kpem);
+    is(PEM_key2string($kstr), $kpem, 'PEM_string2key round trip');
+    ok(!eval { PEM_cert2file($cert, "$dir/no/such/dir/c.pem"); 1 }, 'PEM_cert2file to a bad path dies');
+    like($@, qr/^failed to open \Q$dir\E\/no\/such\/dir\/c\.pem: /, "... clearly: $@");
+    ok(!eval { PEM_key2file($key, "$dir/no/such/dir/k.pem"); 1 }, 'PEM_key2file to a bad path dies');
+    ok(!eval { PEM_string2cert("garbage"); 1 }, 'PEM_string2cert on garbage dies');
+    like($@, qr/failed to parse PEM certificate/, "... clearly: $@");
+    CERT_free($cert, $back, $from_string);
+    KEY_free($key, $kback, $kstr);
+}
+
 # ======================== SSL_ca_file and SSL_ca_path =======================
 my @server = (@listen, SSL_cert_file => cert('server-chain.pem'), SSL_key_file => cert('server-key.pem'));
 my ($hashdir, $otherdir);

@@ -29,7 +29,11 @@ sub PEM_cert2string { IO::Socket::SSL::_Lib::pem_cert2string(shift) }
 
 sub PEM_cert2file {
     my ($cert, $file) = @_;
-    my $pem = PEM_cert2string($cert) // die "failed to convert certificate to PEM\n";
+    _write_pem($file, PEM_cert2string($cert) // die "failed to convert certificate to PEM\n");
+}
+
+sub _write_pem {
+    my ($file, $pem) = @_;
     open(my $fh, '>', $file) or die "failed to open $file: $!\n";
     print $fh $pem;
     close($fh) or die "failed to write $file: $!\n";
@@ -54,10 +58,7 @@ sub PEM_key2string { IO::Socket::SSL::_Lib::pem_key2string(shift) }
 
 sub PEM_key2file {
     my ($key, $file) = @_;
-    my $pem = PEM_key2string($key) // die "failed to convert key to PEM\n";
-    open(my $fh, '>', $file) or die "failed to open $file: $!\n";
-    print $fh $pem;
-    close($fh) or die "failed to write $file: $!\n";
+    _write_pem($file, PEM_key2string($key) // die "failed to convert key to PEM\n");
 }
 
 sub KEY_free { IO::Socket::SSL::_Lib::key_free($_) for @_ }
