@@ -84,30 +84,17 @@ iss_conn *iss_conn_new_io(iss_ctx *ctx, int is_server, iss_io_fn rd, iss_io_wfn 
     pthread_once(&method_once, make_method);
     if (!method)
         return NULL;
-    c = calloc(1, sizeof *c);
+    c = iss_conn_alloc(ctx, is_server);   /* fd stays -1: no descriptor to poll */
     if (!c)
         return NULL;
-    c->ssl = SSL_new(ctx->ssl_ctx);
     bio = BIO_new(method);
-    if (!c->ssl || !bio) {
+    if (!bio) {
         iss_err_drain(ctx->err, sizeof ctx->err);
-        BIO_free(bio);
-        SSL_free(c->ssl);
-        free(c);
+        iss_conn_free(c);
         return NULL;
     }
     BIO_set_data(bio, c);
     SSL_set_bio(c->ssl, bio, bio);          /* one reference, now the SSL's */
-    SSL_set_ex_data(c->ssl, iss_conn_ex_index, c);
-    if (is_server)
-        SSL_set_accept_state(c->ssl);
-    else
-        SSL_set_connect_state(c->ssl);
-    iss_ctx_incref(ctx);
-    c->ctx = ctx;
-    c->fd = -1;                 /* no descriptor of our own to poll */
-    c->is_server = is_server;
-    c->cb_sev = -1;
     c->io_read = rd;
     c->io_write = wr;
     c->io_data = data;

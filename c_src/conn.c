@@ -12,16 +12,15 @@
 
 #define RBUF_SIZE (16384 + 512)   /* one full TLS record of plaintext */
 
-iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
+/* A connection on ctx with no transport yet; NULL (error in ctx) on failure. */
+iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server)
 {
     iss_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->ssl = SSL_new(ctx->ssl_ctx);
-    if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+    if (!c->ssl) {
         iss_err_drain(ctx->err, sizeof ctx->err);
-        if (c->ssl)
-            SSL_free(c->ssl);
         free(c);
         return NULL;
     }
@@ -32,9 +31,23 @@ iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
         SSL_set_connect_state(c->ssl);
     iss_ctx_incref(ctx);
     c->ctx = ctx;
-    c->fd = fd;
+    c->fd = -1;
     c->is_server = is_server;
     c->cb_sev = -1;
+    return c;
+}
+
+iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
+{
+    iss_conn *c = iss_conn_alloc(ctx, is_server);
+    if (!c)
+        return NULL;
+    if (!SSL_set_fd(c->ssl, fd)) {
+        iss_err_drain(ctx->err, sizeof ctx->err);
+        iss_conn_free(c);
+        return NULL;
+    }
+    c->fd = fd;
     return c;
 }
 

@@ -93,6 +93,7 @@ extern int iss_conn_ex_index;
 extern int iss_ctx_ex_index;
 
 void iss_ctx_record_error(iss_ctx *ctx);
+iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server);   /* no transport yet */
 void iss_sni_free(iss_ctx *ctx);
 void iss_alpn_free(iss_ctx *ctx);
 void iss_psk_free(iss_ctx *ctx);

@@ -147,12 +147,13 @@ void *iss_x509_from_pem(const char *pem, size_t len)
     return x;
 }
 
-char *iss_x509_to_pem(const void *x509, size_t *len)
+/* What was written to a memory BIO, as a malloc'ed NUL-terminated string
+ * (NULL when written is false or on failure); frees the BIO. */
+static char *mem_bio_take(BIO *bio, int written, size_t *len)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
     char *data, *out = NULL;
     long n;
-    if (bio && PEM_write_bio_X509(bio, (X509 *)x509)) {
+    if (bio && written) {
         n = BIO_get_mem_data(bio, &data);
         if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
             memcpy(out, data, (size_t)n);
@@ -162,6 +163,12 @@ char *iss_x509_to_pem(const void *x509, size_t *len)
     }
     BIO_free(bio);
     return out;
+}
+
+char *iss_x509_to_pem(const void *x509, size_t *len)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    return mem_bio_take(bio, bio && PEM_write_bio_X509(bio, (X509 *)x509), len);
 }
 
 void iss_x509_free(void *x509)
@@ -182,18 +189,8 @@ void *iss_pkey_from_pem(const char *pem, size_t len, int is_file)
 char *iss_pkey_to_pem(const void *pkey, size_t *len)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    char *data, *out = NULL;
-    long n;
-    if (bio && PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)pkey, NULL, NULL, 0, NULL, NULL)) {
-        n = BIO_get_mem_data(bio, &data);
-        if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
-            memcpy(out, data, (size_t)n);
-            out[n] = '\0';
-            *len = (size_t)n;
-        }
-    }
-    BIO_free(bio);
-    return out;
+    return mem_bio_take(bio, bio && PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)pkey,
+                                                              NULL, NULL, 0, NULL, NULL), len);
 }
 
 void iss_pkey_free(void *pkey)
