@@ -66,14 +66,24 @@ static int npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen,
 }
 #endif
 
+/* Replaces *dst with a copy of the wire-format protocol list. */
+static int keep_wire(unsigned char **dst, unsigned int *dst_len,
+                     const unsigned char *wire, unsigned int len)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return ISS_ERR;
+    memcpy(copy, wire, len);
+    free(*dst);
+    *dst = copy;
+    *dst_len = len;
+    return ISS_OK;
+}
+
 int iss_ctx_set_alpn(iss_ctx *ctx, const unsigned char *wire, unsigned int len)
 {
-    free(ctx->alpn);
-    ctx->alpn = malloc(len ? len : 1);
-    if (!ctx->alpn)
+    if (keep_wire(&ctx->alpn, &ctx->alpn_len, wire, len) != ISS_OK)
         return ISS_ERR;
-    memcpy(ctx->alpn, wire, len);
-    ctx->alpn_len = len;
     if (ctx->is_server) {
         SSL_CTX_set_alpn_select_cb(ctx->ssl_ctx, alpn_select, ctx);
         return ISS_OK;
@@ -88,12 +98,8 @@ int iss_ctx_set_alpn(iss_ctx *ctx, const unsigned char *wire, unsigned int len)
 int iss_ctx_set_npn(iss_ctx *ctx, const unsigned char *wire, unsigned int len)
 {
 #ifndef OPENSSL_NO_NEXTPROTONEG
-    free(ctx->npn);
-    ctx->npn = malloc(len ? len : 1);
-    if (!ctx->npn)
+    if (keep_wire(&ctx->npn, &ctx->npn_len, wire, len) != ISS_OK)
         return ISS_ERR;
-    memcpy(ctx->npn, wire, len);
-    ctx->npn_len = len;
     if (ctx->is_server)
         SSL_CTX_set_next_protos_advertised_cb(ctx->ssl_ctx, npn_advertise, ctx);
     else
