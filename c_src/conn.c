@@ -123,8 +123,12 @@ int iss_conn_set_sni(iss_conn *c, const char *host)
 
 int iss_conn_set_verify_name(iss_conn *c, const char *name)
 {
+    char *copy = NULL;
+    /* no copy must not mean no check: fail instead */
+    if (name && !(copy = strdup(name)))
+        return ISS_ERR;
     free(c->verify_name);
-    c->verify_name = name ? strdup(name) : NULL;
+    c->verify_name = copy;
     return ISS_OK;
 }
 

@@ -69,7 +69,6 @@ void iss_ctx_decref(iss_ctx *ctx)
     iss_alpn_free(ctx);
     iss_psk_free(ctx);
     free(ctx->fps);
-    free(ctx->default_file);
     free(ctx->default_dir);
     free(ctx->cipher_list);
     free(ctx->ciphersuites);

@@ -15,7 +15,7 @@ struct iss_ctx {
     int is_server;
     int verify_mode;
     int shared_store;         /* the cert store is a process-wide default */
-    char *default_file, *default_dir;   /* its locations, to make a private copy */
+    char *default_dir;        /* the default store's CA directory, for a private copy */
     char *cipher_list, *ciphersuites;   /* as set, for SNI switching */
     iss_scheme scheme;        /* host name check on the client, when scheme.check */
     iss_verify_hook verify_hook;

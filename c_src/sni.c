@@ -73,12 +73,15 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 
 int iss_ctx_add_sni(iss_ctx *ctx, const char *host, iss_ctx *child)
 {
-    struct iss_sni *n = realloc(ctx->sni, (ctx->nsni + 1) * sizeof *n);
-    if (!n)
+    char *name = strdup(host);
+    struct iss_sni *n = name ? realloc(ctx->sni, (ctx->nsni + 1) * sizeof *n) : NULL;
+    if (!n) {
+        free(name);
         return ISS_ERR;
+    }
     ctx->sni = n;
     n += ctx->nsni++;
-    n->host = strdup(host);
+    n->host = name;
     n->ctx = child;
     /* the main context may serve a name itself: no reference on itself,
      * or it could never be freed */

@@ -6,6 +6,8 @@
 #include <openssl/pem.h>
 #include "iss_internal.h"
 
+static int store_unshare(iss_ctx *ctx);
+
 int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir)
 {
     if (file && !*file)
@@ -14,7 +16,7 @@ int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir)
         dir = NULL;
     if (!file && !dir)
         return ISS_OK;
-    if (SSL_CTX_load_verify_locations(ctx->ssl_ctx, file, dir))
+    if (store_unshare(ctx) == ISS_OK && SSL_CTX_load_verify_locations(ctx->ssl_ctx, file, dir))
         return ISS_OK;
     iss_ctx_record_error(ctx);
     return ISS_ERR;
@@ -91,9 +93,7 @@ int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
         return ISS_ERR;
     }
     ctx->shared_store = 1;
-    free(ctx->default_file);
     free(ctx->default_dir);
-    ctx->default_file = dup_or_null(file);
     ctx->default_dir = dup_or_null(dir);
     return ISS_OK;
 }
@@ -124,10 +124,9 @@ static int store_unshare(iss_ctx *ctx)
     st = X509_STORE_new();
     if (!st)
         return ISS_ERR;
-    /* the same locations again (a CA directory is looked up lazily, so its
-     * certificates cannot just be copied), plus whatever was added */
-    if ((ctx->default_file || ctx->default_dir) &&
-        !X509_STORE_load_locations(st, ctx->default_file, ctx->default_dir)) {
+    /* the certificates are copied below; a CA directory is looked up
+     * lazily, so only it is named again (the bundle is not parsed twice) */
+    if (ctx->default_dir && !X509_STORE_load_locations(st, NULL, ctx->default_dir)) {
         X509_STORE_free(st);
         return ISS_ERR;
     }

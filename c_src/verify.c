@@ -292,13 +292,13 @@ int iss_verify_cb(int ok, X509_STORE_CTX *store)
     if (ctx->verify_hook)
         ok = ctx->verify_hook(ctx->verify_data, ok, store, cert, depth,
                               X509_STORE_CTX_get_error(store));
-    /* a client that must check the name but cannot find its connection fails closed */
-    if (ok && depth == 0 && !c && !ctx->is_server && ctx->scheme.check &&
+    /* a client that must check the name but cannot find its connection
+     * fails closed, as does a pinned peer */
+    if (ok && depth == 0 && !ctx->is_server && ctx->scheme.check &&
         (ctx->verify_mode & SSL_VERIFY_PEER))
+        ok = c ? check_peer_name(c, ctx, cert) : 0;
+    if (depth == 0 && !c && ctx->force_fps)
         return 0;
-    if (ok && depth == 0 && c && !ctx->is_server && ctx->scheme.check &&
-        (ctx->verify_mode & SSL_VERIFY_PEER))
-        ok = check_peer_name(c, ctx, cert);
     if (ctx->nfps && cert && c) {
         if (!ok)
             c->fp_fail = 1;
