@@ -448,16 +448,14 @@ static size_t find_delim(iss_conn *c, const char *delim, size_t dlen)
     size_t n = c->rbuf.len;
     const char *hit;
     if (dlen > 1 && c->line.len) {
-        char tmp[2 * 64];
-        size_t k = c->line.len < dlen - 1 ? c->line.len : dlen - 1;
-        size_t m = n < dlen - 1 ? n : dlen - 1;
-        if (dlen <= 64) {
-            size_t i;
-            memcpy(tmp, c->line.data + c->line.off + c->line.len - k, k);
-            memcpy(tmp + k, p, m);
-            for (i = 0; i < k && i + dlen <= k + m; i++)
-                if (memcmp(tmp + i, delim, dlen) == 0)
-                    return i + dlen - k;
+        /* a delimiter starting in the last dlen-1 bytes of the line so far
+         * and ending in rbuf: compare both parts in place, any length */
+        const char *tail = c->line.data + c->line.off + c->line.len;
+        size_t k = c->line.len < dlen - 1 ? c->line.len : dlen - 1, i;
+        for (i = k; i > 0; i--) {          /* i bytes of it in the line */
+            if (dlen - i <= n && memcmp(tail - i, delim, i) == 0 &&
+                memcmp(p, delim + i, dlen - i) == 0)
+                return dlen - i;
         }
     }
     if (dlen == 1)

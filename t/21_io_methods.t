@@ -282,6 +282,18 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         send_data($c, "\n");
         is($c->getline, "c\n", $t->('back to $/ = "\n"'));
     }
+    # ---- a long separator split between two records, at several places ----
+    {
+        my $sep = ('<' x 40) . ('>' x 40);    # 80 bytes
+        for my $at (1, 50, 79) {
+            local $/ = $sep;
+            send_data($c, 'head' . substr($sep, 0, $at));
+            send_data($c, substr($sep, $at) . "tail\n");
+            is($c->getline, "head$sep", $t->("80-byte \$/ split after $at bytes: one record"));
+            local $/ = "\n";
+            is($c->getline, "tail\n", $t->("80-byte \$/ split after $at bytes: the rest"));
+        }
+    }
     # ---- readline, scalar context, fixed records ----
     {
         local $/ = \3;
