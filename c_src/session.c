@@ -6,9 +6,18 @@
 #include <openssl/core_names.h>
 #include "iss_internal.h"
 
+/* The context the connection was made on. OpenSSL runs the session, ticket
+ * and PSK callbacks of that one (the session context), also after SNI moved
+ * the connection to a per-host context. */
+static iss_ctx *session_ctx(SSL *ssl)
+{
+    iss_conn *c = SSL_get_ex_data(ssl, iss_conn_ex_index);
+    return c ? c->ctx : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+}
+
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
-    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    iss_ctx *ctx = session_ctx(ssl);
     if (!ctx || !ctx->session_hook)
         return 0;
     /* 1: the hook kept our reference on sess */
@@ -56,35 +65,35 @@ int iss_session_is_resumable(void *sess)
 static int ticket_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,
                      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
-    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    iss_ctx *ctx = session_ctx(ssl);
     unsigned char key[32], name[16];
     OSSL_PARAM params[3];
     int r;
     if (!ctx || !ctx->ticket_hook)
         return 0;
     if (enc) {
-        if (ctx->ticket_hook(ctx->ticket_data, NULL, key, name) != 1)
-            return -1;
-        memcpy(key_name, name, 16);
-        if (RAND_bytes(iv, 16) <= 0)
-            return -1;
+        r = ctx->ticket_hook(ctx->ticket_data, NULL, key, name) == 1 ? 1 : -1;
+        if (r == 1) {
+            memcpy(key_name, name, 16);
+            if (RAND_bytes(iv, 16) <= 0)
+                r = -1;
+        }
     } else {
-        r = ctx->ticket_hook(ctx->ticket_data, key_name, key, name);
-        if (r != 1)
-            return 0;             /* unknown key: a full handshake */
+        r = ctx->ticket_hook(ctx->ticket_data, key_name, key, name) == 1 ? 1 : 0;
+    }                             /* (decrypting, an unknown key: a full handshake) */
+    if (r == 1) {
+        params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key, 16);
+        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+        params[2] = OSSL_PARAM_construct_end();
+        if (!EVP_MAC_CTX_set_params(hctx, params))
+            r = -1;
+        else if (!(enc ? EVP_EncryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv)
+                       : EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv)))
+            r = -1;
     }
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key, 16);
-    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[2] = OSSL_PARAM_construct_end();
-    if (!EVP_MAC_CTX_set_params(hctx, params))
-        return -1;
-    if (enc)
-        r = EVP_EncryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv);
-    else
-        r = EVP_DecryptInit_ex(cctx, EVP_aes_128_cbc(), NULL, key + 16, iv);
-    OPENSSL_cleanse(key, sizeof key);
-    if (!r)
-        return -1;
+    OPENSSL_cleanse(key, sizeof key);   /* on every way out */
+    if (r != 1)
+        return r;
     /* 2: accepted, but renew the ticket under the current key */
     return (!enc && memcmp(name, key_name, 16) != 0) ? 2 : 1;
 }
@@ -102,7 +111,7 @@ static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
                                   unsigned int max_identity_len, unsigned char *psk,
                                   unsigned int max_psk_len)
 {
-    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    iss_ctx *ctx = session_ctx(ssl);
     size_t idl;
     (void)hint;
     if (!ctx || !ctx->npsk)
@@ -118,7 +127,7 @@ static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
                                   unsigned int max_psk_len)
 {
-    iss_ctx *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
+    iss_ctx *ctx = session_ctx(ssl);
     int i, dflt = -1;
     if (!ctx)
         return 0;
@@ -141,7 +150,8 @@ int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key
     struct iss_psk *n;
     if (len == 0 || len > PSK_MAX_PSK_LEN || strlen(identity) > PSK_MAX_IDENTITY_LEN)
         return ISS_ERR;
-    n = OPENSSL_realloc(ctx->psk, (ctx->npsk + 1) * sizeof *n);
+    /* the keys are secret: no copies left behind in freed memory */
+    n = OPENSSL_clear_realloc(ctx->psk, ctx->npsk * sizeof *n, (ctx->npsk + 1) * sizeof *n);
     if (!n)
         return ISS_ERR;
     ctx->psk = n;
