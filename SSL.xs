@@ -220,8 +220,6 @@ static void glue_free(void *p)
 #else
     dTHX;
 #endif
-    if (!g)
-        return;
     SvREFCNT_dec(g->verify_cb);
     SvREFCNT_dec(g->passwd_cb);
     SvREFCNT_dec(g->ticket_cb);
@@ -248,6 +246,16 @@ static void keep_error(pTHX_ ctx_glue *g)
     if (!g->error)
         g->error = newSV(0);
     sv_setsv(g->error, ERRSV);
+}
+
+/* The context keeps the $@ of a callback until a failure reports it. A
+ * handshake starts clean, and one that succeeds leaves nothing behind for
+ * the next connection on the same context to report as its own. */
+static void forget_callback_error(pTHX_ iss_conn *c)
+{
+    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(c));
+    if (g && g->error && SvOK(g->error))
+        sv_setsv(g->error, &PL_sv_undef);
 }
 
 static int verify_hook(void *data, int ok, void *store, void *x509, int depth, int err)
@@ -1617,6 +1625,7 @@ handshake(SV *self, NV timeout)
     iss_conn *c = CONN(self);
     /* the deadline survives signals: a handler runs, then the wait goes on */
     NV start = mono_now();
+    forget_callback_error(aTHX_ c);   /* one left by another connection */
     for (;;) {
         NV left = -1;
         if (timeout >= 0) {
@@ -1627,6 +1636,8 @@ handshake(SV *self, NV timeout)
         RETVAL = iss_conn_handshake(c, left);
         if (RETVAL == ISS_GONE)
             conn_gone(aTHX_ c);
+        else if (RETVAL == ISS_OK)
+            forget_callback_error(aTHX_ c);   /* a callback died, yet it worked */
         if (RETVAL != ISS_EINTR)
             break;
         PERL_ASYNC_CHECK();

@@ -183,6 +183,24 @@ cb_case('SSL_VERIFY_NONE: callback still called, its 0 does not fail the handsha
     is($r->{accept_err}, $ALERT_INTERNAL, 'wrong host name: alert received by the server');
 }
 
+# a callback that died during a handshake that still succeeded (verify mode
+# none) leaves nothing behind: a later failure on the same context reports
+# its own error, not the old message
+{
+    my ($pid, $port) = serve('leaf-chain.pem');
+    my $ctx = IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 0,
+        SSL_verify_callback => sub { die "old callback message\n" });
+    my ($ok, $err) = client($port, SSL_reuse_ctx => $ctx);
+    ok($ok, 'callback died with verify mode none: the connection works');
+    wait_child($pid);
+    my $plain = tcp_listener();
+    my ($ppid, $pport) = fork_server($plain, sub { my $c = shift->accept; print $c "not TLS\n"; sleep 1 });
+    ($ok, $err) = client($pport, SSL_reuse_ctx => $ctx);
+    ok(!$ok, 'next connection on that context to a plain server fails');
+    unlike($err, qr/old callback message/, "... with its own error: $err");
+    kill_child($ppid);
+}
+
 # a callback that dies: the handshake fails with the message, no crash.
 # (The reference lets the exception out of new(); failing new() with the
 # message in $SSL_ERROR is accepted as well.)
