@@ -476,19 +476,27 @@ static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *w
     buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
     PUSHMARK(SP);
     XPUSHs(g->outer);
+    mXPUSHp(method, strlen(method));
     XPUSHs(buf);
     mXPUSHu(len);
     PUTBACK;
-    n = call_method(method, G_SCALAR | G_EVAL);
+    /* the Perl side makes the values plain, so reading them cannot die */
+    n = call_pv("IO::Socket::SSL::_usebio_io", G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        warn("IO::Socket::SSL: SSL_usebio transport died: %" SVf, SVfARG(ERRSV));
+        SV *err = sv_2mortal(newSVsv(ERRSV));
+        SP -= n;
+        PUSHMARK(SP);
+        XPUSHs(err);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_usebio_died", G_DISCARD | G_EVAL);
+        SPAGAIN;
+        n = 0;
     } else if (n == 1) {
         SV *r = TOPs;
         if (SvOK(r)) {
-            rv = SvIV(r);
-            if (rv > (ssize_t)len)
-                rv = (ssize_t)len;    /* never more than OpenSSL asked for */
+            IV v = SvIV(r);
+            rv = v < 0 ? ISS_ERR : v > (IV)len ? (ssize_t)len : (ssize_t)v;   /* never more than asked */
             if (rbuf && rv > 0) {
                 STRLEN got;
                 const char *p = SvPV(buf, got);
@@ -1506,7 +1514,7 @@ new(const char *class, SV *ctxsv, int fd, int is_server)
     RETVAL
 
 SV *
-new_over(const char *class, SV *ctxsv, SV *outer, int is_server)
+new_over(const char *class, SV *ctxsv, SV *outer, int is_server, int outer_fd)
   CODE:
   {
     iss_ctx *ctx = CTX(ctxsv);
@@ -1524,6 +1532,7 @@ new_over(const char *class, SV *ctxsv, SV *outer, int is_server)
         XSRETURN_UNDEF;
     }
     iss_conn_set_io_free(c, io_glue_free);
+    iss_conn_set_wait_fd(c, outer_fd);    /* to wait for the outer socket */
     RETVAL = wrap(aTHX_ c, &conn_vtbl, "IO::Socket::SSL::_Conn");
   }
   OUTPUT:

@@ -32,6 +32,7 @@ iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server)
     iss_ctx_incref(ctx);
     c->ctx = ctx;
     c->fd = -1;
+    c->wait_fd = -1;
     c->is_server = is_server;
     c->cb_sev = -1;
     return c;
@@ -687,16 +688,24 @@ void iss_conn_set_msg_hook(iss_conn *c, iss_msg_hook fn, void *data)
     SSL_set_msg_callback_arg(c->ssl, fn ? c : NULL);
 }
 
+void iss_conn_set_wait_fd(iss_conn *c, int fd)
+{
+    c->wait_fd = fd;
+}
+
 int iss_conn_wait(iss_conn *c, int for_read, double timeout)
 {
     struct pollfd pfd;
     int r, ms;
+    /* Over SSL_usebio, wait for the outer socket to take data; its input
+     * may sit decrypted in the outer connection, invisible to poll. */
+    int fd = c->fd >= 0 ? c->fd : for_read ? -1 : c->wait_fd;
     if (c->doomed)
         return ISS_ERR;
-    if (c->fd < 0)
+    if (fd < 0)
         return ISS_OK;            /* the transport blocks by itself */
     ms = timeout < 0 ? -1 : timeout > 86400 ? 86400000 : (int)(timeout * 1000 + 0.999);
-    pfd.fd = c->fd;
+    pfd.fd = fd;
     pfd.events = for_read ? POLLIN : POLLOUT;
     pfd.revents = 0;
     r = poll(&pfd, 1, ms);

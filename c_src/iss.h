@@ -163,6 +163,7 @@ typedef ssize_t (*iss_io_wfn)(void *data, const char *buf, size_t len);
 iss_conn *iss_conn_new_io(iss_ctx *ctx, int is_server, iss_io_fn rd, iss_io_wfn wr, void *data);
 /* free_fn(data) runs when the connection is freed. */
 void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *));
+void iss_conn_set_wait_fd(iss_conn *c, int fd);   /* the outer socket, -1 for none */
 void iss_conn_free(iss_conn *c);          /* frees the SSL*, never sends close_notify */
 void *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
 iss_ctx *iss_conn_ctx(iss_conn *c);

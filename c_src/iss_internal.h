@@ -64,6 +64,7 @@ struct iss_conn {
     SSL *ssl;
     iss_ctx *ctx;             /* counted reference */
     int fd;
+    int wait_fd;              /* SSL_usebio: the outer socket, to wait for writing */
     int is_server;
     int last_ssl_error;
     int last_ret;             /* raw return of the last SSL_do_handshake */

@@ -54,4 +54,56 @@ for my $v (qw(TLSv1_2 TLSv1_3)) {
     is($r->{inner_version}, 'TLSv1_3', "$v: inner layer negotiated its own version");
 }
 
+# ---- a transport that misbehaves: negative counts, dying, a dying __WARN__ ----
+{
+    package Transport;
+    sub new { my ($class, %how) = @_; bless {%how}, $class }
+    sub fileno { undef }
+    sub blocking { 1 }
+    sub syswrite { my $s = shift; die "transport write died\n" if $s->{die}; length $_[0] }
+    sub sysread { my $s = shift; die "transport read died\n" if $s->{die}; $s->{read} }
+}
+for my $case ([negative => Transport->new(read => -2)], [dies => Transport->new(die => 1)]) {
+    my ($name, $t) = @$case;
+    my @warn;
+    local $SIG{__WARN__} = sub { push @warn, $_[0]; die "the warn handler dies too\n" };
+    my $inner = eval { IO::Socket::SSL->start_SSL($t, SSL_usebio => 1,
+        SSL_ca_file => cert('test-ca.pem'), SSL_hostname => 'localhost') };
+    is($@, '', "transport $name: start_SSL does not die");
+    ok(!$inner, "transport $name: the handshake fails");
+    ok(defined $SSL_ERROR && "$SSL_ERROR" ne '', "transport $name: \$SSL_ERROR says why: " . ($SSL_ERROR // ''));
+    like("@warn", qr/SSL_usebio transport died: transport write died/, 'transport dies: warned')
+        if $name eq 'dies';
+}
+
+# ---- print waiting for the outer socket sleeps instead of spinning ----
+{
+    my ($pid, $port) = fork_server(ssl_listener(), sub {
+        my $l = shift;
+        my $outer = $l->accept or die "accept: $SSL_ERROR";
+        my $inner = IO::Socket::SSL->start_SSL($outer, SSL_server => 1, SSL_usebio => 1,
+            SSL_cert_file => cert('server-chain.pem'), SSL_key_file => cert('server-key.pem'))
+            or die "inner accept: $SSL_ERROR";
+        my $line = <$inner>;
+        sleep 2;                                 # the client's print has to wait
+        my $got = 0;
+        while (defined(my $l = <$inner>)) { $got += length $l; last if $l eq "end\n" }
+        report(got => $got);
+    });
+    my $outer = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
+        SSL_ca_file => cert('test-ca.pem')) or die "outer: $SSL_ERROR";
+    my $inner = IO::Socket::SSL->start_SSL($outer, SSL_usebio => 1,
+        SSL_ca_file => cert('test-ca.pem'), SSL_hostname => 'localhost') or die "inner: $SSL_ERROR";
+    print $inner "go\n";
+    $outer->blocking(0);
+    my $data = ("x" x 99 . "\n") x 100_000;    # 10 MB: more than the socket buffers
+    my @t0 = times;
+    ok((print $inner $data, "end\n"), 'print over a non-blocking outer socket delivers');
+    my @t1 = times;
+    my $cpu = ($t1[0] - $t0[0]) + ($t1[1] - $t0[1]);
+    ok($cpu < 1.5, sprintf('... waiting in poll, not spinning (%.2f s CPU during a 2 s stall)', $cpu));
+    my ($st, $r) = wait_child($pid, 30);
+    is($r->{got}, length($data) + 4, '... the server got it all');
+}
+
 done_testing;

@@ -490,13 +490,27 @@ sub _peer_name {
     return $host;
 }
 
+# The SSL_usebio transport, called from C under G_EVAL while OpenSSL works:
+# it hands back plain values only, so nothing can die once the eval is over.
+sub _usebio_io {
+    my ($outer, $method, undef, $len) = @_;    # $_[2]: the buffer
+    my $n = $outer->$method($_[2], $len);
+    $_[2] = "$_[2]" if ref $_[2];
+    return defined $n ? 0 + $n : undef;
+}
+
+# ... and its death, reported as a warning (a __WARN__ handler may die too)
+sub _usebio_died { warn "IO::Socket::SSL: SSL_usebio transport died: $_[0]" }
+
 sub _new_conn {
     my ($self, $is_server) = @_;
     my $ctx = ${*$self}{_SSL_ctx};
     my $conn;
     if (my $outer = ${*$self}{_SSL_usebio_outer}) {
         # TLS inside TLS: our records travel through the outer connection
-        $conn = IO::Socket::SSL::_Conn->new_over($ctx->{_ctx}, $outer, $is_server)
+        my $outer_fd = ${*$self}{_SSL_fileno};    # set by _start_SSL_over
+        $conn = IO::Socket::SSL::_Conn->new_over($ctx->{_ctx}, $outer, $is_server,
+            defined $outer_fd ? $outer_fd : -1)
             or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
     } else {
         my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
