@@ -461,6 +461,14 @@ sub configure_SSL {
     my $is_server = $arg_hash->{SSL_server};
     $is_server = $arg_hash->{SSL_server} = $arg_hash->{Listen} || 0 if !defined $is_server;
     $FILTER_SSL_ARGS->($is_server, $arg_hash) if $FILTER_SSL_ARGS;
+    if (my $old = ${*$self}{_SSL_conn}) {
+        # configured again while a connection exists (start_SSL on a TLS
+        # socket): that one ends here, without close_notify, and the tied
+        # handle lets go of it
+        delete $SSL_OBJECT{${*$self}{_SSL_object} || 0};
+        $old->free;
+        untie *$self;
+    }
     delete @{*$self}{@all_my_keys};
     ${*$self}{_SSL_opened}    = $is_server;
     ${*$self}{_SSL_arguments} = $arg_hash;
