@@ -788,9 +788,11 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
     } else {
         if (n == 0 && mode != 3) {
             XPUSHs(&PL_sv_undef);
-        } else if (tied) {
+        } else if (tied && n > 0 && mode != 3) {
             /* Readonly while pp_readline copies it: no copy-on-write sharing,
-             * so the next line reuses this buffer instead of allocating. */
+             * so the next line reuses this buffer instead of allocating.
+             * (Not when SSL_on_peer_shutdown may run below: it could read
+             * another tied handle into the same scalar.) */
             dMY_CXT;
             SV *l = MY_CXT.line;
             SvREADONLY_off(l);
@@ -1380,6 +1382,7 @@ int
 set_protocols(SV *self, int npn, AV *list)
   CODE:
   {
+    iss_ctx *ctx = CTX(self);     /* may croak: before anything is allocated */
     SSize_t i, n = av_len(list) + 1;
     const char **names;
     unsigned char *wire;
@@ -1393,8 +1396,8 @@ set_protocols(SV *self, int npn, AV *list)
     wire = iss_protos_wire(names, (int)n, &len);
     if (!wire)
         croak("invalid protocol name in %s list (1 to 255 bytes each)", npn ? "NPN" : "ALPN");
-    RETVAL = (npn ? iss_ctx_set_npn(CTX(self), wire, len)
-                  : iss_ctx_set_alpn(CTX(self), wire, len)) == ISS_OK;
+    RETVAL = (npn ? iss_ctx_set_npn(ctx, wire, len)
+                  : iss_ctx_set_alpn(ctx, wire, len)) == ISS_OK;
     free(wire);
   }
   OUTPUT:
