@@ -5,25 +5,34 @@
 #include <strings.h>
 #include "iss_internal.h"
 
-static int servername_cb(SSL *ssl, int *alert, void *arg)
+/* The host's context, NULL for a name without one. */
+static iss_ctx *sni_find(iss_ctx *ctx, const char *host)
 {
-    iss_ctx *ctx = arg;
-    const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     int i;
-    (void)alert;
-    if (!host)
-        host = "";
     for (i = 0; i < ctx->nsni; i++)
         if (strcasecmp(ctx->sni[i].host, host) == 0)
-            break;
-    if (i == ctx->nsni) {
-        /* unknown names get the default context, if there is one */
-        if (ctx->has_default)
-            return SSL_TLSEXT_ERR_OK;
-        return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
-    if (ctx->sni[i].ctx->ssl_ctx != SSL_get_SSL_CTX(ssl))
-        SSL_set_SSL_CTX(ssl, ctx->sni[i].ctx->ssl_ctx);
+            return ctx->sni[i].ctx;
+    return NULL;
+}
+
+/* Moves the connection to child's context; 1 if it was not there yet. */
+static int sni_switch(SSL *ssl, iss_ctx *child)
+{
+    if (child->ssl_ctx == SSL_get_SSL_CTX(ssl))
+        return 0;
+    SSL_set_SSL_CTX(ssl, child->ssl_ctx);
+    return 1;
+}
+
+static int servername_cb(SSL *ssl, int *alert, void *arg)
+{
+    iss_ctx *ctx = arg, *child;
+    const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    (void)alert;
+    child = sni_find(ctx, host ? host : "");
+    if (!child)   /* unknown names get the default context, if there is one */
+        return ctx->has_default ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+    sni_switch(ssl, child);
     return SSL_TLSEXT_ERR_OK;
 }
 
@@ -52,22 +61,19 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
     iss_ctx *ctx = arg, *child = NULL;
     char host[256];
-    int i;
     (void)alert;
     if (hello_servername(ssl, host, sizeof host))
-        for (i = 0; i < ctx->nsni; i++)
-            if (strcasecmp(ctx->sni[i].host, host) == 0) {
-                child = ctx->sni[i].ctx;
-                break;
-            }
+        child = sni_find(ctx, host);
     if (!child)
         return SSL_CLIENT_HELLO_SUCCESS;   /* the servername callback decides */
-    if (child->ssl_ctx != SSL_get_SSL_CTX(ssl))
-        SSL_set_SSL_CTX(ssl, child->ssl_ctx);
-    if (child->cipher_list)
-        SSL_set_cipher_list(ssl, child->cipher_list);
-    if (child->ciphersuites)
-        SSL_set_ciphersuites(ssl, child->ciphersuites);
+    /* the connection keeps the ciphers it was made with: set the host's,
+     * once (a HelloRetryRequest brings the ClientHello back) */
+    if (sni_switch(ssl, child)) {
+        if (child->cipher_list)
+            SSL_set_cipher_list(ssl, child->cipher_list);
+        if (child->ciphersuites)
+            SSL_set_ciphersuites(ssl, child->ciphersuites);
+    }
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
