@@ -197,6 +197,36 @@ static int status_of(iss_conn *c, int r)
     }
 }
 
+/* A bounded blocking operation runs on a non-blocking descriptor and polls;
+ * returns the flags to put back afterwards, -1 when nothing is to change. */
+static int nonblock_begin(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || (flags & O_NONBLOCK))
+        return -1;
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    return flags;
+}
+
+static void nonblock_end(int fd, int flags)
+{
+    if (flags >= 0) {
+        int saved = errno;
+        fcntl(fd, F_SETFL, flags);
+        errno = saved;
+    }
+}
+
+/* Waits for what an operation that returned want (ISS_WANT_*) needs, until
+ * the deadline: ISS_OK to try again, else ISS_TIMEOUT, ISS_EINTR, ISS_ERR. */
+static int wait_until(iss_conn *c, int want, double deadline)
+{
+    double left = deadline - now();
+    if (left <= 0)
+        return ISS_TIMEOUT;
+    return iss_conn_wait(c, want == ISS_WANT_READ, left);
+}
+
 static int op_handshake(iss_conn *c, double timeout)
 {
     int flags = -1, rc;
@@ -204,17 +234,12 @@ static int op_handshake(iss_conn *c, double timeout)
     if (c->fd < 0)
         timeout = -1;             /* the transport blocks (or not) by itself */
     if (timeout >= 0) {
-        flags = fcntl(c->fd, F_GETFL);
-        if (flags >= 0 && !(flags & O_NONBLOCK))
-            fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
-        else
-            flags = -1;           /* already non-blocking: nothing to restore */
+        flags = nonblock_begin(c->fd);
         deadline = now() + timeout;
     }
     c->err[0] = '\0';
     for (;;) {
-        int r, ms;
-        struct pollfd pfd;
+        int r;
         pipe_hold h;
         ERR_clear_error();
         errno = 0;
@@ -238,32 +263,10 @@ static int op_handshake(iss_conn *c, double timeout)
         }
         if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
             break;
-        {
-            double left = deadline - now();
-            ms = left > 86400 ? 86400000 : (int)(left * 1000 + 0.999);
-        }
-        if (ms <= 0) {
-            rc = ISS_TIMEOUT;
+        if ((rc = wait_until(c, rc, deadline)) != ISS_OK)
             break;
-        }
-        pfd.fd = c->fd;
-        pfd.events = rc == ISS_WANT_READ ? POLLIN : POLLOUT;
-        pfd.revents = 0;
-        r = poll(&pfd, 1, ms);
-        if (r == 0) {
-            rc = ISS_TIMEOUT;
-            break;
-        }
-        if (r < 0) {
-            rc = errno == EINTR ? ISS_EINTR : ISS_ERR;
-            break;
-        }
     }
-    if (flags >= 0) {
-        int saved = errno;
-        fcntl(c->fd, F_SETFL, flags);
-        errno = saved;
-    }
+    nonblock_end(c->fd, flags);
     if (rc == ISS_TIMEOUT)
         errno = ETIMEDOUT;
     return rc;
@@ -616,13 +619,8 @@ static int op_shutdown(iss_conn *c, int fast, double timeout)
     if (c->fd < 0)
         timeout = -1;
     deadline = timeout >= 0 ? now() + timeout : 0;
-    if (timeout >= 0) {
-        flags = fcntl(c->fd, F_GETFL);
-        if (flags >= 0 && !(flags & O_NONBLOCK))
-            fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
-        else
-            flags = -1;
-    }
+    if (timeout >= 0)
+        flags = nonblock_begin(c->fd);
     for (;;) {
         int st = SSL_get_shutdown(c->ssl);
         int r;
@@ -645,29 +643,10 @@ static int op_shutdown(iss_conn *c, int fast, double timeout)
         }
         if (timeout < 0 || (rc != ISS_WANT_READ && rc != ISS_WANT_WRITE))
             break;
-        {
-            double left = deadline - now();
-            int ms = left > 86400 ? 86400000 : (int)(left * 1000 + 0.999);
-            struct pollfd pfd;
-            if (ms <= 0) {
-                rc = ISS_TIMEOUT;
-                break;
-            }
-            pfd.fd = c->fd;
-            pfd.events = rc == ISS_WANT_READ ? POLLIN : POLLOUT;
-            r = poll(&pfd, 1, ms);
-            if (r <= 0) {
-                rc = r == 0 ? ISS_TIMEOUT : (errno == EINTR ? ISS_EINTR : ISS_ERR);
-                break;
-            }
-            rc = ISS_OK;
-        }
+        if ((rc = wait_until(c, rc, deadline)) != ISS_OK)
+            break;
     }
-    if (flags >= 0) {
-        int saved = errno;
-        fcntl(c->fd, F_SETFL, flags);
-        errno = saved;
-    }
+    nonblock_end(c->fd, flags);
     return rc;
 }
 
