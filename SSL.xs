@@ -554,10 +554,9 @@ static char *prepare_buf(pTHX_ SV *buf, SSize_t len, SSize_t *offset)
 }
 
 /* An operation found its connection closed by a Perl callback run inside
- * OpenSSL: the handles have let go of it already, so free it here. */
-static void conn_gone(pTHX_ iss_conn *c)
+ * OpenSSL (the core has freed it): the call fails as on a closed socket. */
+static void conn_gone(pTHX)
 {
-    iss_conn_free(c);
     SETERRNO(EBADF, 0);
 }
 
@@ -584,7 +583,7 @@ static SV *do_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t of
         else
             n = iss_conn_read(c, p + offset + got, len - got);
         if (n == ISS_GONE) {
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
             if (got)
                 finish_buf(aTHX_ buf, offset + got);
             return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
@@ -643,7 +642,7 @@ static SV *do_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int 
         /* one record per call: between records a pending signal can run */
         ssize_t n = iss_conn_write(c, p + done, len - done, 0);
         if (n == ISS_GONE) {
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
             return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
         }
         if (n > 0) {
@@ -753,7 +752,7 @@ static int readline_impl(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
         else
             n = iss_conn_readline(c, d, dlen, mode == 1, &out);
         if (n == ISS_GONE) {
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
             c = NULL;
             n = ISS_ERR;
             break;
@@ -1647,7 +1646,7 @@ handshake(SV *self, NV timeout)
         }
         RETVAL = iss_conn_handshake(c, left);
         if (RETVAL == ISS_GONE)
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
         else if (RETVAL == ISS_OK)
             forget_callback_error(aTHX_ c);   /* a callback died, yet it worked */
         if (RETVAL != ISS_EINTR)
@@ -1675,7 +1674,7 @@ shutdown(SV *self, int fast, NV timeout)
     iss_conn *c = CONN(self);
     RETVAL = iss_conn_shutdown(c, fast, timeout);
     if (RETVAL == ISS_GONE)
-        conn_gone(aTHX_ c);
+        conn_gone(aTHX);
   }
   OUTPUT:
     RETVAL
@@ -1934,7 +1933,7 @@ getc(SV *self)
     for (;;) {
         n = iss_conn_read(c, &ch, 1);
         if (n == ISS_GONE) {
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
             XSRETURN_UNDEF;
         }
         if (n != ISS_EINTR)
@@ -1967,7 +1966,7 @@ eof(SV *self)
     for (;;) {
         n = iss_conn_peek(c, &ch, 1);
         if (n == ISS_GONE) {
-            conn_gone(aTHX_ c);
+            conn_gone(aTHX);
             XSRETURN_YES;
         }
         if (n != ISS_EINTR)

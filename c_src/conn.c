@@ -698,12 +698,15 @@ int iss_conn_wait(iss_conn *c, int for_read, double timeout)
 /* ---- the operations that can run Perl callbacks ----
  * Verify, SNI, session, message and PSK callbacks run inside OpenSSL, and
  * may close the very socket being worked on. iss_conn_free only marks the
- * connection then; each operation ends by reporting ISS_GONE, and the caller
- * frees it for real (the connection is out of every Perl handle by then). */
+ * connection then; the outermost operation frees it on the way out and
+ * reports ISS_GONE: the caller must not touch the connection again. */
 static ssize_t op_leave(iss_conn *c, ssize_t r)
 {
-    c->busy--;
-    return (c->doomed && !c->busy) ? ISS_GONE : r;
+    if (--c->busy == 0 && c->doomed) {
+        iss_conn_free(c);
+        return ISS_GONE;
+    }
+    return r;
 }
 
 int iss_conn_handshake(iss_conn *c, double timeout)

@@ -12,7 +12,7 @@
 #define ISS_WANT_WRITE -3
 #define ISS_EINTR      -4   /* a signal interrupted a wait: let Perl run its handler, then call again */
 #define ISS_TIMEOUT    -5
-#define ISS_GONE       -6   /* a callback closed the socket meanwhile: free the connection */
+#define ISS_GONE       -6   /* a callback closed the socket meanwhile: the connection is freed */
 
 /* Severity of an internal error, the reference's ranking: a later error only
  * replaces an earlier one of the same or lower severity. */
