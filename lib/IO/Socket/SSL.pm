@@ -261,6 +261,8 @@ sub _invalid_object {
 
 our $OPENSSL_LIST_SEPARATOR = ':';
 
+# the reference's secure default; SSL_Context compares against it for SSL_psk
+our $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
 my %DEFAULT_SSL_ARGS = (
     SSL_check_crl             => 0,
     # TLS 1.2 is the lowest version by default, as the current reference
@@ -270,7 +272,7 @@ my %DEFAULT_SSL_ARGS = (
     SSL_verifycn_publicsuffix => undef,
     SSL_npn_protocols         => undef,
     SSL_alpn_protocols        => undef,
-    SSL_cipher_list           => 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP',
+    SSL_cipher_list           => $DEFAULT_CIPHERS,
 );
 my %DEFAULT_SSL_CLIENT_ARGS = (
     %DEFAULT_SSL_ARGS,

@@ -19,7 +19,6 @@ use constant {
     OP_CIPHER_SERVER_PREFERENCE => 0x00400000,
 };
 
-my $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
 my %VERSION_NUM = (
     SSLv3 => 0x300, TLSv1 => 0x301, TLSv1_1 => 0x302, TLSv1_2 => 0x303, TLSv1_3 => 0x304,
 );
@@ -424,9 +423,9 @@ sub _apply_ciphers {
     my ($self, $ctx, $args, $is_server) = @_;
     my $host = $_[4] // '';
     if (my $cl = $args->{SSL_cipher_list}) {
-        $cl = $cl->{$host} || $cl->{''} || $DEFAULT_CIPHERS if ref($cl) eq 'HASH';
+        $cl = $cl->{$host} || $cl->{''} || $IO::Socket::SSL::DEFAULT_CIPHERS if ref($cl) eq 'HASH';
         # with SSL_psk the default list must not exclude the PSK ciphers
-        $cl = "PSK:$cl" =~ s/ !PSK//r if defined $args->{SSL_psk} && $cl eq $DEFAULT_CIPHERS;
+        $cl = "PSK:$cl" =~ s/ !PSK//r if defined $args->{SSL_psk} && $cl eq $IO::Socket::SSL::DEFAULT_CIPHERS;
         if (defined $cl && $cl ne '') {
             $ctx->set_cipher_list($cl)
                 or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
