@@ -43,7 +43,7 @@ iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
     iss_conn *c = iss_conn_alloc(ctx, is_server);
     if (!c)
         return NULL;
-    if (!SSL_set_fd(c->ssl, fd)) {
+    if (!iss_ssl_set_socket(c->ssl, fd)) {
         iss_err_drain(ctx->err, sizeof ctx->err);
         iss_conn_free(c);
         return NULL;
@@ -241,7 +241,7 @@ static int op_handshake(iss_conn *c, double timeout)
     for (;;) {
         int r;
         pipe_hold h;
-        ERR_clear_error();
+        iss_err_reset();
         errno = 0;
         sigpipe_hold(&h);
         r = SSL_do_handshake(c->ssl);
@@ -280,7 +280,7 @@ static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)
         return ISS_ERR;
     if (len > INT_MAX)
         len = INT_MAX;
-    ERR_clear_error();
+    iss_err_reset();
     errno = 0;
     r = SSL_read(c->ssl, buf, (int)len);
     if (r > 0)
@@ -418,7 +418,7 @@ static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
             chunk = INT_MAX;
         if (c->doomed)
             return done ? (ssize_t)done : ISS_ERR;
-        ERR_clear_error();
+        iss_err_reset();
         errno = 0;
         r = SSL_write(c->ssl, buf + done, (int)chunk);
         if (r > 0) {
@@ -604,7 +604,7 @@ static int shutdown_once(iss_conn *c)
     pipe_hold h;
     int r;
     sigpipe_hold(&h);
-    ERR_clear_error();
+    iss_err_reset();
     errno = 0;
     r = SSL_shutdown(c->ssl);
     sigpipe_release(&h);

@@ -7,6 +7,15 @@
 #include <openssl/x509v3.h>
 #include "iss.h"
 
+/* Before an SSL call whose failure SSL_get_error() will classify: stale
+ * errors would turn a WANT_READ into SSL_ERROR_SSL. The queue is almost
+ * always empty, and looking costs less than clearing its 16 slots. */
+static inline void iss_err_reset(void)
+{
+    if (ERR_peek_error())
+        ERR_clear_error();
+}
+
 #define ISS_ERRLEN 1024
 
 struct iss_ctx {
@@ -95,6 +104,8 @@ extern int iss_ctx_ex_index;
 
 void iss_ctx_record_error(iss_ctx *ctx);
 iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server);   /* no transport yet */
+/* Puts the descriptor under ssl through our socket BIO (biosock.c); 0 on failure. */
+int iss_ssl_set_socket(SSL *ssl, int fd);
 void iss_sni_free(iss_ctx *ctx);
 void iss_alpn_free(iss_ctx *ctx);
 void iss_psk_free(iss_ctx *ctx);
