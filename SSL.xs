@@ -997,6 +997,63 @@ static OP *iss_ck_readline(pTHX_ OP *o)
     return o;
 }
 
+/* ---- Utils: certificates taken apart and made ---- */
+
+/* croaks "what: <OpenSSL errors>" */
+static void croak_ssl(pTHX_ const char *what)
+{
+    char buf[1024];
+    size_t n = iss_err_drain(buf, sizeof buf);
+    croak("%s%s%s", what, n ? ": " : "", n ? buf : "");
+}
+
+static void push_str(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    PERL_UNUSED_ARG(key);
+    av_push((AV *)data, newSVpvn(val, len));
+}
+
+/* name entries: a repeated field becomes a list, in order */
+static void put_name_entry(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    HV *hv = data;
+    SV **old = hv_fetch(hv, key, (I32)strlen(key), 0);
+    SV *v = newSVpvn(val, len);
+    if (!old) {
+        (void)hv_store(hv, key, (I32)strlen(key), v, 0);
+    } else if (SvROK(*old) && SvTYPE(SvRV(*old)) == SVt_PVAV) {
+        av_push((AV *)SvRV(*old), v);
+    } else {
+        AV *av = newAV();
+        av_push(av, SvREFCNT_inc(*old));
+        av_push(av, v);
+        (void)hv_store(hv, key, (I32)strlen(key), newRV_noinc((SV *)av), 0);
+    }
+}
+
+static void put_eku(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    SV **list = hv_fetch((HV *)data, key, (I32)strlen(key), 0);
+    if (list && SvROK(*list))
+        av_push((AV *)SvRV(*list), newSVpvn(val, len));
+}
+
+static void push_handle(void *data, void *x509)
+{
+    dTHX;
+    av_push((AV *)data, newSVuv(PTR2UV(x509)));
+}
+
+static SV *list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509)
+{
+    AV *av = newAV();
+    get(x509, push_str, av);
+    return newRV_noinc((SV *)av);
+}
+
 static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
     cxt->line = newSV(0);
@@ -1313,6 +1370,175 @@ cert_free(UV x509)
   CODE:
     if (x509)
         iss_x509_free(INT2PTR(void *, x509));
+
+void
+pem_file2certs(const char *file)
+  PPCODE:
+  {
+    AV *got = (AV *)sv_2mortal((SV *)newAV());
+    SSize_t i;
+    if (iss_x509_list_from_pem_file(file, push_handle, got) < 0) {
+        for (i = 0; i <= av_len(got); i++)
+            iss_x509_free(INT2PTR(void *, SvUV(*av_fetch(got, i, 0))));
+        iss_err_clear();
+        XSRETURN_EMPTY;
+    }
+    EXTEND(SP, av_len(got) + 1);
+    for (i = 0; i <= av_len(got); i++)
+        PUSHs(sv_2mortal(newSVsv(*av_fetch(got, i, 0))));
+  }
+
+SV *
+x509_as_hash(UV x509)
+  CODE:
+  {
+    const void *x = INT2PTR(const void *, x509);
+    HV *h, *subj, *iss, *eku;
+    AV *ext;
+    long long nb, na;
+    char buf[256], *serial;
+    int i, n;
+    if (!x)
+        croak("no certificate given");
+    h = newHV();
+    RETVAL = newRV_noinc((SV *)h);
+    (void)hv_stores(h, "version", newSViv(iss_x509_version(x)));
+    iss_x509_validity(x, &nb, &na);
+    (void)hv_stores(h, "not_before", newSViv((IV)nb));
+    (void)hv_stores(h, "not_after", newSViv((IV)na));
+    serial = iss_x509_serial_dec(x);
+    (void)hv_stores(h, "serial", serial ? newSVpv(serial, 0) : newSV(0));
+    free(serial);
+    n = iss_x509_sigalg(x, buf, sizeof buf);
+    (void)hv_stores(h, "signature_alg", n > 0 ? newSVpv(buf, 0) : newSV(0));
+    subj = newHV();
+    iss_x509_name_entries(x, 0, put_name_entry, subj);
+    (void)hv_stores(h, "subject", newRV_noinc((SV *)subj));
+    iss = newHV();
+    iss_x509_name_entries(x, 1, put_name_entry, iss);
+    (void)hv_stores(h, "issuer", newRV_noinc((SV *)iss));
+    (void)hv_stores(h, "crl_uri", list_ref(aTHX_ iss_x509_crl_uris, x));
+    (void)hv_stores(h, "ocsp_uri", list_ref(aTHX_ iss_x509_ocsp_uris, x));
+    (void)hv_stores(h, "keyusage", list_ref(aTHX_ iss_x509_key_usage, x));
+    eku = newHV();
+    (void)hv_stores(eku, "oid", newRV_noinc((SV *)newAV()));
+    (void)hv_stores(eku, "nid", newRV_noinc((SV *)newAV()));
+    (void)hv_stores(eku, "sn", newRV_noinc((SV *)newAV()));
+    (void)hv_stores(eku, "ln", newRV_noinc((SV *)newAV()));
+    iss_x509_ext_key_usage(x, put_eku, eku);
+    (void)hv_stores(h, "extkeyusage", newRV_noinc((SV *)eku));
+    ext = newAV();
+    n = iss_x509_ext_count(x);
+    for (i = 0; i < n; i++) {
+        HV *e = newHV();
+        int nid = 0, crit = 0;
+        size_t tlen = 0;
+        char *text = iss_x509_ext_get(x, i, buf, sizeof buf, &nid, &crit, &tlen);
+        (void)hv_stores(e, "oid", newSVpv(buf, 0));
+        (void)hv_stores(e, "nid", nid > 0 ? newSViv(nid) : newSV(0));
+        (void)hv_stores(e, "sn", nid > 0 ? newSVpv(iss_nid_sn(nid), 0) : newSV(0));
+        (void)hv_stores(e, "critical", newSViv(crit));
+        (void)hv_stores(e, "data", text ? newSVpvn(text, tlen) : newSV(0));
+        free(text);
+        av_push(ext, newRV_noinc((SV *)e));
+    }
+    (void)hv_stores(h, "ext", newRV_noinc((SV *)ext));
+  }
+  OUTPUT:
+    RETVAL
+
+UV
+key_create_rsa(int bits)
+  CODE:
+    RETVAL = PTR2UV(iss_pkey_create_rsa(bits));
+    if (!RETVAL)
+        croak_ssl(aTHX_ "failed to create RSA key");
+  OUTPUT:
+    RETVAL
+
+UV
+key_create_ec(const char *curve)
+  CODE:
+    RETVAL = PTR2UV(iss_pkey_create_ec(curve));
+    if (!RETVAL) {
+        char what[160];
+        snprintf(what, sizeof what, "failed to create EC key on curve %s", curve);
+        croak_ssl(aTHX_ what);
+    }
+  OUTPUT:
+    RETVAL
+
+UV
+x509_new()
+  CODE:
+    RETVAL = PTR2UV(iss_x509_new());
+    if (!RETVAL)
+        croak_ssl(aTHX_ "failed to create certificate");
+  OUTPUT:
+    RETVAL
+
+void
+x509_set_serial(UV x509, const char *dec)
+  CODE:
+    if (!iss_x509_set_serial(INT2PTR(void *, x509), dec))
+        croak_ssl(aTHX_ form("invalid serial number '%s'", dec));
+
+void
+x509_set_version(UV x509, IV version)
+  CODE:
+    if (!iss_x509_set_version(INT2PTR(void *, x509), (long)version))
+        croak_ssl(aTHX_ "failed to set certificate version");
+
+void
+x509_set_validity(UV x509, NV not_before, NV not_after)
+  CODE:
+    if (!iss_x509_set_validity(INT2PTR(void *, x509), (long long)not_before, (long long)not_after))
+        croak_ssl(aTHX_ "failed to set certificate validity");
+
+void
+x509_subject_add(UV x509, const char *field, SV *value)
+  CODE:
+  {
+    STRLEN len;
+    /* characters as UTF-8; bytes as they are (CERT_asHash hands out the
+     * raw bytes of each entry, and a clone must not encode them twice) */
+    const char *v = SvUTF8(value) ? SvPVutf8(value, len) : SvPV(value, len);
+    if (!iss_x509_subject_add(INT2PTR(void *, x509), field, v, len))
+        croak_ssl(aTHX_ form("failed to add entry for %s", field));
+  }
+
+void
+x509_set_pubkey(UV x509, UV pkey)
+  CODE:
+    if (!pkey || !iss_x509_set_pubkey(INT2PTR(void *, x509), INT2PTR(void *, pkey)))
+        croak_ssl(aTHX_ "failed to set the certificate's public key");
+
+void
+x509_add_ext(UV x509, UV issuer, int nid, const char *value)
+  CODE:
+    if (!iss_x509_add_ext(INT2PTR(void *, x509), INT2PTR(void *, issuer), nid, value))
+        croak_ssl(aTHX_ form("failed to add extension %s '%s'", iss_nid_sn(nid), value));
+
+void
+x509_sign(UV x509, UV issuer, UV pkey, const char *digest)
+  CODE:
+  {
+    int r;
+    if (!issuer || !pkey)
+        croak("no issuer certificate or key to sign with");
+    r = iss_x509_sign(INT2PTR(void *, x509), INT2PTR(void *, issuer), INT2PTR(void *, pkey), digest);
+    if (r < 0)
+        croak("Digest algorithm %s is not available", digest);
+    if (!r)
+        croak_ssl(aTHX_ "failed to sign certificate");
+  }
+
+int
+obj_nid(const char *name)
+  CODE:
+    RETVAL = iss_obj_nid(name);
+  OUTPUT:
+    RETVAL
 
 void
 tie_cache(SV *tie, SV *conn)

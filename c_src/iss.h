@@ -242,4 +242,37 @@ void *iss_pkey_from_pem(const char *pem, size_t len, int is_file);   /* EVP_PKEY
 char *iss_pkey_to_pem(const void *pkey, size_t *len);
 void iss_pkey_free(void *pkey);
 
+/* The parts of a certificate CERT_asHash reports (x509info.c). Lists are
+ * handed out one value at a time through fn; key says what a value is
+ * where a list mixes kinds (name entries: the field's long name). */
+typedef void (*iss_str_fn)(void *data, const char *key, const char *val, size_t len);
+long iss_x509_version(const void *x509);
+void iss_x509_validity(const void *x509, long long *not_before, long long *not_after);
+char *iss_x509_serial_dec(const void *x509);             /* malloc'd */
+int iss_x509_sigalg(const void *x509, char *buf, size_t len);
+void iss_x509_name_entries(const void *x509, int which, iss_str_fn fn, void *data);
+void iss_x509_crl_uris(const void *x509, iss_str_fn fn, void *data);
+void iss_x509_ocsp_uris(const void *x509, iss_str_fn fn, void *data);
+void iss_x509_key_usage(const void *x509, iss_str_fn fn, void *data);
+void iss_x509_ext_key_usage(const void *x509, iss_str_fn fn, void *data);
+int iss_x509_ext_count(const void *x509);
+int iss_x509_list_from_pem_file(const char *file, void (*fn)(void *, void *), void *data);
+char *iss_x509_ext_get(const void *x509, int i, char *name, size_t namelen, int *nid,
+                       int *critical, size_t *textlen);
+
+/* Making keys and certificates (certgen.c): 0/NULL on failure, with the
+ * OpenSSL error queued for iss_err_drain. */
+void *iss_pkey_create_rsa(int bits);
+void *iss_pkey_create_ec(const char *curve);      /* NULL, nothing queued: unknown curve */
+void *iss_x509_new(void);
+int iss_x509_set_serial(void *x509, const char *dec);
+int iss_x509_set_version(void *x509, long version);
+int iss_x509_set_validity(void *x509, long long not_before, long long not_after);
+int iss_x509_subject_add(void *x509, const char *field, const char *val, size_t len);
+int iss_x509_set_pubkey(void *x509, void *pkey);
+int iss_x509_add_ext(void *x509, void *issuer, int nid, const char *value);
+int iss_x509_sign(void *x509, void *issuer, void *key, const char *digest);   /* -1: unknown digest */
+int iss_obj_nid(const char *name);                 /* NID of a short or long name or OID, 0 if none */
+const char *iss_nid_sn(int nid);                  /* "" when unknown */
+
 #endif
