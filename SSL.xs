@@ -924,6 +924,8 @@ static OP *iss_pp_print(pTHX)
         || !(c = tie_conn(aTHX_ tie, self = SvRV(tie))))
         return orig_pp_print(aTHX);
     MY_CXT.fast_calls++;
+    SvREFCNT_inc_simple_void_NN(self);   /* a handler may untie and drop it */
+    sv_2mortal(self);
     ax = POPMARK;
     /* the items are read before any Perl code can move the stack */
     rv = print_impl(aTHX_ self, c, PL_stack_base + ax + 2,
@@ -956,6 +958,8 @@ static OP *iss_pp_readline(pTHX)
         || !(c = tie_conn(aTHX_ tie, self = SvRV(tie))))
         return orig_pp_readline(aTHX);
     MY_CXT.fast_calls++;
+    SvREFCNT_inc_simple_void_NN(self);   /* a handler may untie and drop it */
+    sv_2mortal(self);
     PL_last_in_gv = gv;                       /* for eof() and $. as perl does */
     PL_stack_sp--;
     targ = PL_op->op_flags & OPf_STACKED ? *PL_stack_sp-- : PAD_SV(PL_op->op_targ);

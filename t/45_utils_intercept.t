@@ -106,6 +106,26 @@ my $text = openssl_out('x509', '-in', "$dir/srv.pem", '-noout', '-text');
 like($text, qr/CA:FALSE/, 'not a CA');
 like($text, qr/TLS Web Server Authentication/, 'serverAuth');
 
+# a self-signed certificate names its own key as the authority's
+{
+    my ($ski) = grep { ($_->{sn} // '') eq 'subjectKeyIdentifier' } @{ $cah->{ext} };
+    my ($aki) = grep { ($_->{sn} // '') eq 'authorityKeyIdentifier' } @{ $cah->{ext} };
+    like($aki->{data}, qr/\Q$ski->{data}\E/, 'self-signed: authorityKeyIdentifier is the subject key id, not empty');
+}
+
+# serials from Perl numbers
+{
+    my ($c) = CERT_create(serial => 1.5, key => $rsa);
+    is(CERT_asHash($c)->{serial}, '1', 'serial 1.5 is truncated to 1');
+    CERT_free($c);
+    ($c) = CERT_create(serial => 1e20, key => $rsa);
+    is(CERT_asHash($c)->{serial}, '100000000000000000000', 'serial 1e20 in full');
+    CERT_free($c);
+    for my $bad ('deadbeef', -5) {
+        ok(!eval { CERT_create(serial => $bad, key => $rsa); 1 }, "serial '$bad' dies");
+    }
+}
+
 # purpose forms
 for my $case ([ 'client', [qw(clientAuth)] ], [ 'server,client', [qw(clientAuth serverAuth)] ],
               [ [ 'server', '+client' ], [qw(clientAuth serverAuth)] ], [ { server => 1, client => '-' }, [qw(serverAuth)] ],
@@ -211,11 +231,38 @@ is(scalar @stored, 2, 'two entries in the hash cache');
     CERT_free($c2, $c4);
 }
 
+# extensions that must not or cannot be cloned
+{
+    my ($o) = CERT_create(issuer => [ $ca, $cakey ], key => $rsa, subject => { commonName => 'ext.example' },
+        ext => [ { sn => 'tlsfeature', data => 'status_request' },
+                 { sn => 'nameConstraints', data => 'permitted;DNS:.example' } ]);
+    my %osn = map { ($_->{sn} // '') => 1 } @{ CERT_asHash($o)->{ext} };
+    ok($osn{tlsfeature} && $osn{nameConstraints}, 'original has tlsfeature and nameConstraints');
+    my ($c) = eval { $mitm->clone_cert($o) };
+    ok($c, 'clone_cert copes with an extension OpenSSL cannot parse back') or diag $@;
+    my %csn = map { ($_->{sn} // '') => 1 } @{ CERT_asHash($c)->{ext} };
+    ok(!$csn{tlsfeature}, 'must-staple is not cloned');
+    ok(!$csn{nameConstraints}, 'the unparseable extension is left out');
+    is(CERT_asHash($c)->{subject}{commonName}, 'ext.example', 'the rest is cloned');
+    CERT_free($o);
+}
+
+# a copy of the interceptor in a new thread does not free the parent's handles
+SKIP: {
+    require Config;
+    skip 'no ithreads', 2 unless $Config::Config{useithreads};
+    require threads;
+    my $pem = PEM_cert2string($clone);
+    my $t = threads->create(sub { my ($c) = $mitm->clone_cert($orig); return $c == $clone ? 1 : 0 });
+    is($t->join, 1, 'the thread sees the cached clone');
+    is(PEM_cert2string($clone), $pem, 'the parent still has it after the thread ended');
+}
+
 # serialize / unserialize, and Storable
 {
     my $data = $mitm->serialize;
     my $back = IO::Socket::SSL::Intercept->unserialize($data);
-    is_deeply([ sort keys %{ $back->{cache} } ], \@stored, 'unserialize restores the cache');
+    is_deeply([ sort keys %{ $back->{cache} } ], [ sort keys %{ $mitm->{cache} } ], 'unserialize restores the cache');
     my ($rc, $rk) = $back->clone_cert($orig);
     is(PEM_cert2string($rc), PEM_cert2string($clone), 'the restored clone is the same certificate');
     is(PEM_key2string($rk), PEM_key2string($ckey), 'with the same key');

@@ -10,12 +10,22 @@ use IO::Socket::SSL::Utils;
 our $VERSION = '2.099';
 
 # extensions that describe the original issuer, not the clone
+# (and SCTs, signed for the original; the must-staple feature, which the
+# proxy cannot honour)
 my $NOT_CLONED = qr/^(?:authorityInfoAccess|subjectKeyIdentifier|authorityKeyIdentifier
-    |certificatePolicies|crlDistributionPoints)$/x;
+    |certificatePolicies|crlDistributionPoints|ct_precert_scts|tlsfeature)$/x;
+
+# handles belong to the process and thread that made them: a copy of the
+# object in a new ithread or a forked child must not free them
+sub _owner { return "$$:" . ($INC{'threads.pm'} ? threads->tid : 0) }
 
 sub new {
     my ($class, %args) = @_;
     my %own;    # handles this object loaded or made, and so frees
+    my $fail = sub {
+        $own{$_} eq 'key' ? KEY_free($_) : CERT_free($_) for keys %own;
+        croak @_;
+    };
     my $cert_or_file = sub {
         my ($handle, $file, $load, $kind) = @_;
         return $handle if $handle;
@@ -25,9 +35,9 @@ sub new {
         return $h;
     };
     my $cacert = $cert_or_file->(delete $args{proxy_cert}, delete $args{proxy_cert_file},
-        \&PEM_file2cert, 'cert') or croak "no proxy_cert or proxy_cert_file given";
+        \&PEM_file2cert, 'cert') or $fail->("no proxy_cert or proxy_cert_file given");
     my $cakey = $cert_or_file->(delete $args{proxy_key}, delete $args{proxy_key_file},
-        \&PEM_file2key, 'key') or croak "no proxy_key or proxy_key_file given";
+        \&PEM_file2key, 'key') or $fail->("no proxy_key or proxy_key_file given");
     # the key of the clones: cert_key (what the reference reads) or pubkey
     # (what it documents), else one new key for this interceptor
     my $certkey = $cert_or_file->(delete $args{cert_key}, delete $args{cert_key_file},
@@ -51,10 +61,10 @@ sub new {
                 return @ck;
             };
         } elsif ($type != 1) {
-            croak "invalid type of cache: $type";
+            $fail->("invalid type of cache: $type");
         }
     } elsif (ref $cache ne 'HASH') {
-        croak "cache must be a hash or a code reference";
+        $fail->("cache must be a hash or a code reference");
     }
 
     return bless {
@@ -64,6 +74,7 @@ sub new {
         cache   => $cache,
         serial  => delete $args{serial},
         own     => \%own,
+        owner   => _owner(),
     }, ref($class) || $class;
 }
 
@@ -84,12 +95,23 @@ sub clone_cert {
             : ref $serial eq 'CODE' ? $serial->($old_cert, $hash)
             : ++$self->{serial};
         delete @h{qw(issuer purpose CA key)};
-        return CERT_create(%h,
-            issuer_cert => $self->{cacert},
-            issuer_key  => $self->{cakey},
-            key         => $self->{certkey},
-            serial      => $serial,
-        );
+        # an extension whose printed form OpenSSL cannot parse back is left
+        # out (the reference ignored such failures too)
+        for (0 .. @{ $h{ext} }) {
+            my @ck = eval { CERT_create(%h,
+                issuer_cert => $self->{cacert},
+                issuer_key  => $self->{cakey},
+                key         => $self->{certkey},
+                serial      => $serial,
+            ) };
+            return @ck if @ck;
+            my $err = $@;
+            my ($bad) = $err =~ /^failed to add extension (\S+)/ or die $err;
+            my $n = @{ $h{ext} };
+            $h{ext} = [ grep { ($_->{sn} // '') ne $bad } @{ $h{ext} } ];
+            die $err if @{ $h{ext} } == $n;
+        }
+        croak "cannot clone the certificate";
     };
     $ident //= substr(unpack('H*', $hash->{x509_digest_sha256}), 0, 32);
     my $cache = $self->{cache};
@@ -107,6 +129,7 @@ sub clone_cert {
 # of the rest, what this object loaded or made.
 sub DESTROY {
     my $self = shift;
+    return if ($self->{owner} // '') ne _owner();
     my $own = delete $self->{own} or return;
     my %freed;
     if (ref $self->{cache} eq 'HASH') {
@@ -155,20 +178,20 @@ sub unserialize {
         if length($data) < 4 || unpack('N', substr($data, 0, 4, '')) != 2;
     my ($cacert, $cakey, $certkey, $serial, $rest) = unpack 'N/a*N/a*N/a*Na*', $data;
     croak "serialized data is truncated" if !defined $serial;
-    my $self = bless { serial => $serial || undef, cache => {}, own => {} }, ref($class) || $class;
-    $self->{cacert}  = PEM_string2cert($cacert);
-    $self->{cakey}   = PEM_string2key($cakey);
-    $self->{certkey} = PEM_string2key($certkey);
-    $self->{own}{ $self->{cacert} } = 'cert';
-    $self->{own}{$_} = 'key' for @$self{qw(cakey certkey)};
+    my $self = bless { serial => $serial || undef, cache => {}, own => {}, owner => _owner() },
+        ref($class) || $class;
+    # each handle is the object's as soon as it exists: a croak frees it
+    $self->{own}{ $self->{cacert} = PEM_string2cert($cacert) } = 'cert';
+    $self->{own}{ $self->{cakey} = PEM_string2key($cakey) } = 'key';
+    $self->{own}{ $self->{certkey} = PEM_string2key($certkey) } = 'key';
     while (length $rest) {
         my ($ident, $cert, $key, $atime);
         ($ident, $cert, $key, $atime, $rest) = unpack 'N/a*N/a*N/a*Na*', $rest;
         croak "serialized data is truncated" if !defined $atime;
-        my $c = PEM_string2cert($cert);
-        my $k = $self->{certkey};
-        if (length $key) { $k = PEM_string2key($key); $self->{own}{$k} = 'key' }
-        $self->{cache}{$ident} = { cert => $c, key => $k, atime => $atime };
+        croak "serialized data has two entries for $ident" if $self->{cache}{$ident};
+        my $e = $self->{cache}{$ident} = { cert => PEM_string2cert($cert), atime => $atime };
+        $e->{key} = length $key ? PEM_string2key($key) : $self->{certkey};
+        $self->{own}{ $e->{key} } = 'key' if length $key;
     }
     return $self;
 }
@@ -233,8 +256,9 @@ Returns C<($cert, $key)>: the clone and its key. C<$ident> is the cache key;
 by default the first 32 hex digits of the original's SHA-256 digest. The clone
 keeps the original's subject, validity, version and extensions except those
 that describe its issuer (authorityInfoAccess, the key identifiers,
-certificatePolicies, crlDistributionPoints); subjectAltNames of types other
-than DNS, IP, email, URI and RID are left out.
+certificatePolicies, crlDistributionPoints), its SCTs, the must-staple
+feature, and extensions whose printed form OpenSSL cannot read back;
+subjectAltNames of types other than DNS, IP, email, URI and RID are left out.
 
 =item serialize / unserialize($string)
 
@@ -247,7 +271,8 @@ C<serial> is not stored: the restored interceptor uses digest serials.
 When the interceptor goes away it frees the certificates in its hash cache
 (as the reference does; an entry taken out of the cache is the caller's to
 free) and what it loaded or made itself: certificates and keys from files, a
-generated key, unserialized ones. Handles passed in stay the caller's.
+generated key, unserialized ones. Handles passed in stay the caller's. A copy
+of the interceptor in another ithread or a forked child frees nothing.
 
 =head1 SEE ALSO
 

@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use IO::Socket::SSL ();
 use Exporter 'import';
+use Scalar::Util ();
 
 our $VERSION = '2.099';
 our @EXPORT = qw(
@@ -168,7 +169,11 @@ sub CERT_create {
     my $ok = eval {
         my $serial = delete $args{serial};
         $serial = int(rand(2**32)) if !$serial;
-        $serial = sprintf('%.0f', $serial) if $serial =~ /e/i;    # a large Perl number
+        if ($serial !~ /^\d+\z/) {          # a Perl number: 1.5, 1e20
+            die "invalid serial number '$serial'\n"
+                if !Scalar::Util::looks_like_number($serial) || $serial < 1 || $serial >= 1e48;
+            $serial = sprintf '%.0f', int $serial;
+        }
         IO::Socket::SSL::_Lib::x509_set_serial($cert, "$serial");
         IO::Socket::SSL::_Lib::x509_set_version($cert, delete $args{version} || 2);
         my $now = time;
@@ -206,7 +211,9 @@ sub CERT_create {
 
         my @ext = (
             [ subjectKeyIdentifier => 'hash' ],
-            [ authorityKeyIdentifier => 'keyid' ],
+            # self-signed: OpenSSL 3 would leave 'keyid' empty; the key
+            # identifier just added is the authority's
+            [ authorityKeyIdentifier => $issuer_cert == $cert ? 'keyid:always' : 'keyid' ],
         );
         if (my $alt = delete $args{subjectAltNames}) {
             push @ext, [ subjectAltName => join ',', map {
