@@ -78,8 +78,11 @@ int iss_x509_subject_add(void *x509, const char *field, const char *val, size_t 
     size_t i;
     for (i = 0; i < sizeof types / sizeof *types; i++) {
         if (X509_NAME_add_entry_by_txt(n, field, types[i], (const unsigned char *)val,
-                                       (int)len, -1, 0))
+                                       (int)len, -1, 0)) {
+            if (i)
+                ERR_clear_error();    /* the failed tries must not show in a later error */
             return 1;
+        }
     }
     return 0;
 }

@@ -150,6 +150,15 @@ like($@, qr/Digest algorithm nosuch/, '... naming it');
     CERT_free($c);
 }
 
+# a subject value that needs a fallback string type leaves no stale error
+# behind for the next failure's message
+{
+    ok(!eval { CERT_create(key => $rsa, subject => { countryName => 'USA' },
+        ext => [ { sn => 'nameConstraints', data => 'bogus' } ]); 1 }, 'a bad extension value dies');
+    unlike($@, qr/string too long|too long/i, '... with its own error only, not the subject fallback');
+    like($@, qr/nameConstraints 'bogus'/, '... naming the extension');
+}
+
 # an EC issuer
 {
     my ($eca, $ecakey) = CERT_create(CA => 1, key => $ec, subject => { commonName => 'EC CA' });
