@@ -22,10 +22,7 @@ sub _owner { return "$$:" . ($INC{'threads.pm'} ? threads->tid : 0) }
 sub new {
     my ($class, %args) = @_;
     my %own;    # handles this object loaded or made, and so frees
-    my $fail = sub {
-        $own{$_} eq 'key' ? KEY_free($_) : CERT_free($_) for keys %own;
-        croak @_;
-    };
+    my $fail = sub { _free_own(\%own); croak @_ };
     my $cert_or_file = sub {
         my ($handle, $file, $load, $kind) = @_;
         return $handle if $handle;
@@ -137,10 +134,14 @@ sub DESTROY {
             CERT_free($e->{cert}) if $e->{cert} && !$freed{ $e->{cert} }++;
         }
     }
-    for my $h (keys %$own) {
-        next if $freed{$h}++;
-        $own->{$h} eq 'key' ? KEY_free($h) : CERT_free($h);
-    }
+    delete @$own{ keys %freed };
+    _free_own($own);
+}
+
+# frees { handle => 'cert' | 'key' }
+sub _free_own {
+    my $own = shift;
+    $own->{$_} eq 'key' ? KEY_free($_) : CERT_free($_) for keys %$own;
 }
 
 # ---- keeping an interceptor across restarts ----
