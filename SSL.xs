@@ -1078,6 +1078,8 @@ BOOT:
 {
     MY_CXT_INIT;
     init_cxt(aTHX_ &MY_CXT);
+    /* a wait in the core ends as soon as a Perl signal is pending */
+    iss_set_signal_flag((const volatile int *)&PL_sig_pending);
     /* OpenSSL itself starts with the first context: loading the module stays cheap */
     if (!getenv("IO_SOCKET_SSL_NO_FAST_OPS")) {
         (void)hv_stores(PL_modglobal, FASTOPS_KEY, newSViv(1));

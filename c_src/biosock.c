@@ -20,9 +20,14 @@
  * TLS records (an SSLv2-style hello, garbage) switch the speculation off for
  * good. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include "iss_internal.h"
 
@@ -31,6 +36,8 @@
 
 typedef struct {
     int fd;
+    int is_sock;                      /* recvmsg/send with flags work on it */
+    int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
     int eof;
     int framing_lost;                 /* stream is not TLS records: no speculation */
     unsigned char ahead[HDR_LEN];     /* fetched, not yet handed to OpenSSL */
@@ -41,6 +48,7 @@ typedef struct {
 } sockbio;
 
 static BIO_METHOD *method;
+static int method_type;
 static pthread_once_t method_once = PTHREAD_ONCE_INIT;
 
 /* Follows the record framing over the bytes handed to OpenSSL. */
@@ -83,6 +91,95 @@ static int may_speculate(const sockbio *s, size_t want)
         && s->body_len >= SPEC_MIN_BODY;
 }
 
+/* The socket's SO_RCVTIMEO/SO_SNDTIMEO in ms, -1 for none: a blocking
+ * socket's timeout set by the user still ends a wait. */
+static int sock_timeout_ms(int fd, int for_read)
+{
+    struct timeval tv;
+    socklen_t l = sizeof tv;
+    if (getsockopt(fd, SOL_SOCKET, for_read ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &l) != 0
+        || (tv.tv_sec == 0 && tv.tv_usec == 0))
+        return -1;
+    if (tv.tv_sec > 86400)
+        return 86400000;
+    return (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+}
+
+/* After a try that would block: on a blocking descriptor, wait as the
+ * blocking call would have, but so that a pending Perl signal ends the wait
+ * (fdwait.c). 1: try again; 0: report r/errno as they are. */
+static int wait_blocking(int fd, int for_read)
+{
+    int fl, r;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+        return 0;
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return 0;                 /* a non-blocking socket: the caller retries */
+    r = iss_fd_wait(fd, for_read, sock_timeout_ms(fd, for_read));
+    if (r > 0)
+        return 1;
+    if (r == 0)
+        errno = EAGAIN;           /* SO_RCVTIMEO/SO_SNDTIMEO ran out */
+    return 0;
+}
+
+/* Sockets are read and written without blocking in the kernel (one system
+ * call when data or room is there, as before); a blocking socket then waits
+ * in wait_blocking, where a signal cannot be missed. */
+static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
+{
+    ssize_t r;
+    if (!s->is_sock)
+        return readv(s->fd, iov, n);
+    for (;;) {
+        struct msghdr m;
+        memset(&m, 0, sizeof m);
+        m.msg_iov = iov;
+        m.msg_iovlen = (size_t)n;
+        r = recvmsg(s->fd, &m, MSG_DONTWAIT);
+        if (r >= 0 || !wait_blocking(s->fd, 1))
+            return r;
+    }
+}
+
+/* A pipe or other non-socket descriptor cannot be asked for MSG_NOSIGNAL:
+ * hold SIGPIPE around the write, and consume one only when this write
+ * failed with EPIPE (it was ours then; one sent from outside at the same
+ * moment would have merged with it anyway). */
+static ssize_t plain_write_nosignal(int fd, const char *buf, size_t len)
+{
+    sigset_t block, old, pending;
+    ssize_t r;
+    int saved, had;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigpending(&pending);
+    had = sigismember(&pending, SIGPIPE);
+    r = write(fd, buf, len);
+    saved = errno;
+    if (r < 0 && saved == EPIPE && !had) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&block, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return r;
+}
+
+static ssize_t sock_write(sockbio *s, const char *buf, size_t len)
+{
+    ssize_t r;
+    if (!s->is_sock)
+        return s->nosignal ? plain_write_nosignal(s->fd, buf, len) : write(s->fd, buf, len);
+    for (;;) {
+        r = send(s->fd, buf, len, MSG_DONTWAIT | (s->nosignal ? MSG_NOSIGNAL : 0));
+        if (r >= 0 || !wait_blocking(s->fd, 0))
+            return r;
+    }
+}
+
 static int sb_read(BIO *b, char *out, int len)
 {
     sockbio *s = BIO_get_data(b);
@@ -105,7 +202,7 @@ static int sb_read(BIO *b, char *out, int len)
     iov[1].iov_base = s->ahead;
     iov[1].iov_len = HDR_LEN;
     errno = 0;
-    r = readv(s->fd, iov, may_speculate(s, (size_t)len) ? 2 : 1);
+    r = sock_readv(s, iov, may_speculate(s, (size_t)len) ? 2 : 1);
     if (r <= 0) {
         if (r == 0)
             s->eof = 1;
@@ -130,7 +227,7 @@ static int sb_write(BIO *b, const char *buf, int len)
     if (!s || len <= 0)
         return 0;
     errno = 0;
-    r = write(s->fd, buf, (size_t)len);
+    r = sock_write(s, buf, (size_t)len);
     if (r <= 0 && BIO_sock_should_retry((int)r))
         BIO_set_retry_write(b);
     return (int)r;
@@ -146,6 +243,11 @@ static long sb_ctrl(BIO *b, int cmd, long num, void *ptr)
         /* a new descriptor (or -1 to cut a dying connection off): start over */
         memset(s, 0, sizeof *s);
         s->fd = ptr ? *(int *)ptr : -1;
+        if (s->fd >= 0) {
+            int type;
+            socklen_t l = sizeof type;
+            s->is_sock = getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0;
+        }
         BIO_set_shutdown(b, (int)num);
         BIO_set_init(b, 1);
         return 1;
@@ -199,8 +301,8 @@ static int sb_destroy(BIO *b)
 
 static void make_method(void)
 {
-    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-                                 "iss socket");
+    int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR;
+    BIO_METHOD *m = BIO_meth_new(type, "iss socket");
     if (!m)
         return;
     BIO_meth_set_read(m, sb_read);
@@ -208,7 +310,20 @@ static void make_method(void)
     BIO_meth_set_ctrl(m, sb_ctrl);
     BIO_meth_set_create(m, sb_create);
     BIO_meth_set_destroy(m, sb_destroy);
+    method_type = type;
     method = m;
+}
+
+/* Handshakes and close_notify must not raise SIGPIPE (see conn.c); on a
+ * socket this is MSG_NOSIGNAL, nothing is held or consumed. */
+void iss_ssl_socket_nosignal(SSL *ssl, int on)
+{
+    BIO *b = SSL_get_wbio(ssl);
+    if (b && method && BIO_method_type(b) == method_type) {
+        sockbio *s = BIO_get_data(b);
+        if (s)
+            s->nosignal = on;
+    }
 }
 
 int iss_ssl_set_socket(SSL *ssl, int fd)

@@ -140,39 +140,20 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* SIGPIPE held back around handshakes and close_notify: a peer that is
- * already gone (a TLS 1.3 client closing before the server's tickets are
- * written, or before our goodbye) must not kill the process; the write fails
- * with EPIPE instead. Application writes keep the default, as the reference. */
-typedef struct {
-    sigset_t old;
-    int had_pending;
-} pipe_hold;
-
-static void sigpipe_hold(pipe_hold *h)
+/* No SIGPIPE from handshakes and close_notify: a peer that is already gone
+ * (a TLS 1.3 client closing before the server's tickets are written, or
+ * before our goodbye) must not kill the process; the write fails with EPIPE
+ * instead. The socket BIO sends with MSG_NOSIGNAL meanwhile, so nothing is
+ * blocked or consumed and a SIGPIPE sent from outside is never lost.
+ * Application writes keep the default, as the reference. */
+static void sigpipe_hold(iss_conn *c)
 {
-    sigset_t block, pending;
-    sigemptyset(&block);
-    sigaddset(&block, SIGPIPE);
-    sigpending(&pending);
-    h->had_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &h->old);
+    iss_ssl_socket_nosignal(c->ssl, 1);
 }
 
-static void sigpipe_release(pipe_hold *h)
+static void sigpipe_release(iss_conn *c)
 {
-    int saved = errno;
-    if (!h->had_pending) {
-        sigset_t block, pending;
-        struct timespec zero = {0, 0};
-        sigemptyset(&block);
-        sigaddset(&block, SIGPIPE);
-        sigpending(&pending);
-        if (sigismember(&pending, SIGPIPE))
-            sigtimedwait(&block, NULL, &zero);   /* consume the one we caused */
-    }
-    pthread_sigmask(SIG_SETMASK, &h->old, NULL);
-    errno = saved;
+    iss_ssl_socket_nosignal(c->ssl, 0);
 }
 
 /* Maps SSL_get_error() after a failed call to our status; records the error. */
@@ -240,12 +221,11 @@ static int op_handshake(iss_conn *c, double timeout)
     c->err[0] = '\0';
     for (;;) {
         int r;
-        pipe_hold h;
         iss_err_reset();
         errno = 0;
-        sigpipe_hold(&h);
+        sigpipe_hold(c);
         r = SSL_do_handshake(c->ssl);
-        sigpipe_release(&h);
+        sigpipe_release(c);
         c->last_ret = r;
         if (c->doomed) {          /* a callback closed the socket: its fd is not ours now */
             rc = ISS_ERR;
@@ -601,13 +581,12 @@ int iss_conn_get_shutdown(iss_conn *c)
 
 static int shutdown_once(iss_conn *c)
 {
-    pipe_hold h;
     int r;
-    sigpipe_hold(&h);
+    sigpipe_hold(c);
     iss_err_reset();
     errno = 0;
     r = SSL_shutdown(c->ssl);
-    sigpipe_release(&h);
+    sigpipe_release(c);
     return r;
 }
 
@@ -674,7 +653,6 @@ void iss_conn_set_wait_fd(iss_conn *c, int fd)
 
 int iss_conn_wait(iss_conn *c, int for_read, double timeout)
 {
-    struct pollfd pfd;
     int r, ms;
     /* Over SSL_usebio, wait for the outer socket to take data; its input
      * may sit decrypted in the outer connection, invisible to poll. */
@@ -684,10 +662,7 @@ int iss_conn_wait(iss_conn *c, int for_read, double timeout)
     if (fd < 0)
         return ISS_OK;            /* the transport blocks by itself */
     ms = timeout < 0 ? -1 : timeout > 86400 ? 86400000 : (int)(timeout * 1000 + 0.999);
-    pfd.fd = fd;
-    pfd.events = for_read ? POLLIN : POLLOUT;
-    pfd.revents = 0;
-    r = poll(&pfd, 1, ms);
+    r = iss_fd_wait(fd, for_read, ms);
     if (r > 0)
         return ISS_OK;
     if (r == 0)

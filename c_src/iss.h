@@ -34,6 +34,9 @@ const char *iss_openssl_version_text(int which);
 size_t iss_err_drain(char *buf, size_t len);
 void iss_err_clear(void);
 void iss_err_string(unsigned long e, char *buf, size_t len);
+/* Registers the embedding interpreter's "signal pending" flag (fdwait.c):
+ * a wait that would block returns ISS_EINTR at once while it is set. */
+void iss_set_signal_flag(const volatile int *flag);
 /* SSL_(CTX_)set/clear/get_mode on a raw handle, for the Net::SSLeay subset. */
 long iss_raw_mode(int is_ctx, void *p, long set, long clear);
 /* DH* and BIO* for the Net::SSLeay subset (SSL_dh takes a DH*). */

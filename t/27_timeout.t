@@ -33,7 +33,10 @@ watchdog(40);
     my ($errno, $err) = ($! + 0, $IO::Socket::SSL::SSL_ERROR);
     my $dt = time - $t0;
     ok(!$c, 'client Timeout => 2 vs silent server: new() fails');
-    ok($dt >= 1.5 && $dt <= 4.5, sprintf('client gave up after ~2 s (%.2fs)', $dt));
+    # A timeout never fires early; how late it fires depends on how busy the
+    # machine is, so the upper bound only rules out "never" (the peer stays
+    # silent for 15 s).
+    ok($dt >= 1.5 && $dt <= 12, sprintf('client gave up after ~2 s (%.2fs)', $dt));
     # the reference leaves $! = EAGAIN and $SSL_ERROR = SSL_WANT_READ here;
     # ETIMEDOUT would be fine as well
     ok($errno == ETIMEDOUT || $errno == EAGAIN || $errno == EWOULDBLOCK,
@@ -48,7 +51,7 @@ watchdog(40);
         SSL_hostname => 'localhost', Timeout => 1);
     $dt = time - $t0;
     ok(!$r, 'start_SSL with Timeout => 1 vs silent server fails');
-    ok($dt >= 0.7 && $dt <= 3.5, sprintf('start_SSL gave up after ~1 s (%.2fs)', $dt));
+    ok($dt >= 0.7 && $dt <= 12, sprintf('start_SSL gave up after ~1 s (%.2fs)', $dt));
     is(ref($tcp), 'IO::Socket::INET', 'socket stays in its original class after failed start_SSL');
     close $tcp;
 
@@ -70,7 +73,7 @@ watchdog(40);
         $t0 = time;
         $! = 0;
         $c = $l->accept;
-        report(none => $c ? 'ok' : 'fail', none_dt => time - $t0, none_errno => $! + 0);
+        report(none_dt => time - $t0, none_errno => $! + 0, none => $c ? 'ok' : 'fail');
         undef $c;
         # 3: a good client (the listener still works)
         $c = $l->accept or die "good accept failed: $SSL_ERROR";
@@ -87,17 +90,17 @@ watchdog(40);
     my $rin = '';
     vec($rin, fileno($s), 1) = 1;
     my $closed = 0;
-    if (select(my $rout = $rin, undef, undef, 8)) {
+    if (select(my $rout = $rin, undef, undef, 14)) {
         my $n = sysread($s, my $buf, 100);
         $closed = 1 if defined $n && $n == 0 || !defined $n;
     }
     my $dt = time - $t0;
     ok($closed, 'server closed the connection of the silent client');
-    ok($dt >= 1.5 && $dt <= 4.5, sprintf('... after ~2 s (%.2fs)', $dt));
+    ok($dt >= 1.5 && $dt <= 12, sprintf('... after ~2 s (%.2fs)', $dt));
     close $s;
 
-    # let the "no client" accept time out (about 2 s), then a good client
-    sleep 2.5;
+    # wait until the "no client" accept has timed out, then a good client
+    is(wait_report($pid, 'none'), 'fail', 'accept() without any client fails');
     my $c = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
         SSL_ca_file => cert('test-ca.pem'), Timeout => 5);
     ok($c, 'listener still accepts a good client after the timeouts') or diag("error: $SSL_ERROR");
@@ -107,11 +110,10 @@ watchdog(40);
     my ($status, $r) = wait_child($pid);
     is($status, 0, 'server ok') or diag($r->{__died__});
     is($r->{silent}, 'fail', 'accept() against a silent client fails');
-    ok($r->{silent_dt} >= 1.5 && $r->{silent_dt} <= 4.5,
+    ok($r->{silent_dt} >= 1.5 && $r->{silent_dt} <= 12,
         sprintf('accept() gave up after ~2 s (%.2fs)', $r->{silent_dt} // -1));
     ok(defined $r->{silent_err}, 'accept() timeout: $SSL_ERROR set (' . ($r->{silent_err} // 'undef') . ')');
-    is($r->{none}, 'fail', 'accept() without any client fails');
-    ok($r->{none_dt} >= 1.5 && $r->{none_dt} <= 4.5,
+    ok($r->{none_dt} >= 1.5 && $r->{none_dt} <= 12,
         sprintf('accept() without client gave up after ~2 s (%.2fs)', $r->{none_dt} // -1));
     is($r->{none_errno}, ETIMEDOUT, 'accept() without client: $! is ETIMEDOUT');
 }

@@ -284,20 +284,28 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
 # ===========================================================================
 {
     my $l = tcp_listener();
+    # The server starts its side of the handshake only after the client's
+    # first connect_SSL call returned, so that call must want to read: the
+    # test does not depend on which process the scheduler runs first.
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    $go_w->autoflush(1);
     my ($pid, $port) = fork_server($l, sub {
         my $l = shift;
+        close $go_w;
         my $c = $l->accept or die "accept: $!";
         $c->autoflush(1);
         print $c "220 plain hello\r\n";
         my $cmd = <$c>;
         report(cmd => $cmd);
         print $c "220 go ahead\r\n";
+        <$go_r>;
         IO::Socket::SSL->start_SSL($c, @SERVER_SSL) or die "server start_SSL: $SSL_ERROR";
         my $line = <$c>;
         report(tls_line => $line);
         print $c "echo: $line";
         $c->close;
     });
+    close $go_r;
 
     my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
         SSL_startHandshake => 0, @CLIENT_SSL);
@@ -315,7 +323,9 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
     my $deadline = time + 10;
     while (time < $deadline) {
         $! = 0;
-        if ($c->connect_SSL) { $ok = 1; last }
+        my $done = $c->connect_SSL;
+        if ($go_w) { local $!; print $go_w "go\n"; close $go_w; undef $go_w }
+        if ($done) { $ok = 1; last }
         my $w = wants();
         if (!eagain() || !$w) { push @bad, errtext(); last }
         $want_read++ if $w eq 'r';

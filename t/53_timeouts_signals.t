@@ -192,6 +192,27 @@ for my $method (qw(syswrite print)) {
     $c->close;
 }
 
+# ---- a blocking socket's SO_RCVTIMEO still ends a read ----
+# (reads wait in the core's signal-safe wait; the user's receive timeout must
+# end that wait as it ends a plain blocking read)
+{
+    my ($pid, $port) = fork_server(ssl_listener(), sub {
+        my $c = shift->accept or die "accept: $SSL_ERROR";
+        <$c>;
+    });
+    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT_SSL)
+        or die "new: $SSL_ERROR";
+    setsockopt($c, Socket::SOL_SOCKET(), Socket::SO_RCVTIMEO(), pack('l!l!', 0, 300_000))
+        or die "setsockopt: $!";
+    $! = 0;
+    my $n = sysread($c, my $buf, 10);
+    my $errno = $! + 0;
+    ok(!defined $n, 'sysread on a blocking socket with SO_RCVTIMEO and no data: undef');
+    ok($errno == EAGAIN || $errno == EWOULDBLOCK, "... \$! is EAGAIN ($errno)");
+    print $c "bye\n";
+    wait_child($pid);
+}
+
 my $total = time - $T0;
 ok($total < 30, sprintf('test ran in %.1fs', $total));
 

@@ -34,4 +34,21 @@ is($done, $n, "$n clients connected and closed at once");
 my ($st, $r) = wait_child($pid, 30);
 is($st, 0, 'the server was not killed by SIGPIPE');
 ok($r->{accepted} > 0, "server completed $r->{accepted} handshakes");
+
+# SIGPIPE is kept away from the handshake's own writes without blocking or
+# consuming the signal: one that the process gets from outside meanwhile
+# (here: sent by a callback that runs inside the handshake) still reaches
+# its handler.
+{
+    my ($pid, $port) = fork_server(ssl_listener(), sub { my $c = shift->accept; <$c> if $c });
+    my $got = 0;
+    local $SIG{PIPE} = sub { $got++ };
+    my $c = IO::Socket::SSL->new(PeerHost => 'localhost', PeerPort => $port,
+        SSL_ca_file => cert('test-ca.pem'),
+        SSL_verify_callback => sub { kill 'PIPE', $$ if !$got; $_[0] });
+    ok($c, 'handshake with a callback that sends SIGPIPE to the process');
+    is($got, 1, 'the SIGPIPE sent from outside the write reached its handler');
+    print $c "bye\n" if $c;
+    wait_child($pid);
+}
 done_testing;

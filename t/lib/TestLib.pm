@@ -19,7 +19,7 @@ use Time::HiRes ();
 our @EXPORT = qw(
     cert certdir watchdog
     tcp_listener ssl_listener listener_port free_port
-    fork_server fork_child report wait_child kill_child greeting_server
+    fork_server fork_child report wait_report wait_child kill_child greeting_server
     count_fds fd_list
     run_bg wait_bg_output wait_bg stop_bg bg_output
     wait_port openssl_bin perl_inc_args
@@ -217,15 +217,40 @@ sub report {
     }
 }
 
+# wait_report($pid, $key, [$timeout=30]) -> the value the child reported
+# for $key, waiting (bounded) until it has. Use it to wait for an event in
+# the child ("the accept timed out") instead of sleeping and hoping.
+sub wait_report {
+    my ($pid, $key, $timeout) = @_;
+    my $c = $CHILD{$pid} or die "wait_report: no such child $pid";
+    return $c->{results}{$key} if exists $c->{results}{$key};
+    my $fh = $c->{fh} or return undef;
+    local $SIG{ALRM} = sub { die "wait_report: no '$key' from child $pid\n" };
+    my $old = alarm($timeout || 30);
+    my $found;
+    while (defined(my $line = <$fh>)) {
+        my ($k, $v) = _decode($line);
+        $c->{results}{$k} = $v;
+        push @{ $c->{results}{"$k\[]"} }, $v;
+        if ($k eq $key) { $found = 1; last }
+    }
+    alarm($old);    # the test's own watchdog goes on
+    return $found ? $c->{results}{$key} : undef;
+}
+
+sub _decode {
+    my $line = shift;
+    chomp $line;
+    my ($k, $v) = split / /, $line, 2;
+    return (pack('H*', $k), $v =~ /^D(.*)/ ? pack('H*', $1) : undef);
+}
+
 sub _read_results {
     my $pid = shift;
     my $c = $CHILD{$pid} or return {};
     my $fh = delete $c->{fh} or return $c->{results};
     while (defined(my $line = <$fh>)) {
-        chomp $line;
-        my ($k, $v) = split / /, $line, 2;
-        $k = pack('H*', $k);
-        $v = $v =~ /^D(.*)/ ? pack('H*', $1) : undef;
+        my ($k, $v) = _decode($line);
         $c->{results}{$k} = $v;
         push @{ $c->{results}{"$k\[]"} }, $v;
     }
