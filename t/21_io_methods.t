@@ -9,7 +9,7 @@
 #   RECV <n>          read exactly n bytes, answer "DATA <hex>\n"
 #   BULK <n> <seed>   read n bytes, answer "MD5 <hex>\n", then send n bytes of
 #                     pseudo random data generated from <seed>
-#   SLOWEOF           on EOF of this connection wait 0.5 s before closing
+#   SLOWEOF           on EOF of this connection wait 2 s before closing
 #   CLOSE             close this connection
 #   SHUTDOWN          close and exit
 # On EOF the server reports "eof<conn#>" => how sysread behaved after
@@ -74,7 +74,7 @@ sub command_server {
             if (!defined $line) {
                 my $n = $c->sysread(my $buf, 10);
                 report("eof$conn" => defined $n ? "eof:$n" : "error:$SSL_ERROR");
-                sleep 0.5 if $sloweof;
+                sleep 2 if $sloweof;
                 $c->close;
                 next CONN;
             }
@@ -493,8 +493,8 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         my $t0 = time;
         ok($c->close(SSL_fast_shutdown => 0), $t->('close(SSL_fast_shutdown => 0) returns true'));
         my $dt = time - $t0;
-        ok($dt >= 0.3, $t->(sprintf 'close(SSL_fast_shutdown => 0) waited for the peer (%.2fs)', $dt));
-        ok($dt < 5, $t->('... but not too long'));
+        ok($dt >= 1.5, $t->(sprintf 'close(SSL_fast_shutdown => 0) waited for the peer (%.2fs)', $dt));
+        ok($dt < 15, $t->('... but not too long'));
         $eof_conn{slow_shutdown} = $nconn;
     }
     {
@@ -503,7 +503,9 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         my $t0 = time;
         ok($c->close, $t->('close() (fast shutdown by default) returns true'));
         my $dt = time - $t0;
-        ok($dt < 0.3, $t->(sprintf 'default close does not wait for the peer (%.2fs)', $dt));
+        # the peer answers after 2 s: well below that means it did not wait,
+        # with room for a busy machine
+        ok($dt < 1.5, $t->(sprintf 'default close does not wait for the peer (%.2fs)', $dt));
         $eof_conn{fast_shutdown} = $nconn;
     }
     {

@@ -226,7 +226,7 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         or diag("error: $! / $SSL_ERROR");
     my $t0 = time;
     ok($s->stop_SSL, "$version: stop_SSL after the peer's close_notify");
-    ok(time - $t0 < 2, "$version: ... returns at once");
+    ok(time - $t0 < 8, "$version: ... returns at once (no waiting for the Timeout)");
     ok(!$s->is_SSL, "$version: is_SSL false after stop_SSL");
     is(ref($s), 'IO::Socket::SSL', "$version: class stays IO::Socket::SSL (created by new)");
     syswrite($s, "plain after\n");
