@@ -266,10 +266,14 @@ static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)
     if (r > 0)
         return r;
     e = SSL_get_error(c->ssl, r);
-    /* As the reference: a peer that vanishes without close_notify (OpenSSL
-     * 1.1 reports SYSCALL, 3.0 SSL "unexpected eof") reads as EOF unless the
-     * socket itself reported an error. */
-    if ((e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL) && errno == 0) {
+    /* As the reference: a peer that vanishes without close_notify (a bare
+     * TCP close: SYSCALL without errno, or OpenSSL 3's "unexpected eof while
+     * reading") reads as EOF. Any other failure - a record that does not
+     * decrypt or authenticate, a forged alert - is an error, never an EOF:
+     * the reference reports tampering as a clean end of the data. */
+    if ((e == SSL_ERROR_SYSCALL && errno == 0 && ERR_peek_error() == 0)
+        || (e == SSL_ERROR_SSL && ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_SSL
+            && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
         c->last_ssl_error = e;
         ERR_clear_error();
         c->eof = 1;
