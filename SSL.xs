@@ -2380,6 +2380,17 @@ pending(SV *self)
     XSRETURN(1);
   }
 
+void
+_socket_reads(SV *self)
+  PPCODE:
+  {
+    iss_conn *c = sock_conn(aTHX_ self);
+    if (!c)
+        XSRETURN_UNDEF;
+    ST(0) = sv_2mortal(newSVuv(iss_conn_socket_reads(c)));
+    XSRETURN(1);
+  }
+
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::SSL_HANDLE
 
 void

@@ -13,12 +13,16 @@
  * body), so whenever decrypted data is not pending, the rest is still in the
  * kernel and select() reports it, exactly as without this BIO.
  *
- * Plain text may follow the last record only after a close_notify, so the
- * next header is not fetched after an alert record (TLS 1.2) or after any
- * record short enough to be an encrypted alert (TLS 1.3 hides the type:
- * an alert is 19 bytes there, see SPEC_MIN_BODY). Bytes that do not frame as
- * TLS records (an SSLv2-style hello, garbage) switch the speculation off for
- * good. */
+ * Plain text may follow the last record only after a close_notify, and the
+ * header fetched behind a close_notify would be the first bytes of that text,
+ * lost to the plain socket after stop_SSL. So the next header is fetched only
+ * where the record's type shows it is no alert: TLS 1.2 and older, after the
+ * handshake (conn.c switches it on). TLS 1.3 hides the type inside the
+ * encryption and a peer may pad its close_notify to any length, so there is
+ * no safe place to read ahead and it reads records as OpenSSL asks. Bytes
+ * that do not frame as TLS records (an SSLv2-style hello, garbage) switch the
+ * speculation off for good.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,12 +36,13 @@
 #include "iss_internal.h"
 
 #define HDR_LEN 5
-#define SPEC_MIN_BODY 32   /* smaller records may be a (padded) encrypted alert */
 
 typedef struct {
     int fd;
     int is_sock;                      /* recvmsg/send with flags work on it */
     int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
+    int speculate;                    /* record types are visible: fetch next headers */
+    unsigned long reads;              /* receive system calls made, for tests */
     int eof;
     int framing_lost;                 /* stream is not TLS records: no speculation */
     unsigned char ahead[HDR_LEN];     /* fetched, not yet handed to OpenSSL */
@@ -86,9 +91,8 @@ static void track(sockbio *s, const unsigned char *p, size_t n)
 /* May the read that finishes this record's body also fetch the next header? */
 static int may_speculate(const sockbio *s, size_t want)
 {
-    return !s->framing_lost && s->hdr_have == HDR_LEN && s->body_left > 0
-        && want == s->body_left && s->hdr[0] != 21 /* alert */
-        && s->body_len >= SPEC_MIN_BODY;
+    return s->speculate && !s->framing_lost && s->hdr_have == HDR_LEN && s->body_left > 0
+        && want == s->body_left && s->hdr[0] != 21 /* alert */;
 }
 
 /* The socket's SO_RCVTIMEO/SO_SNDTIMEO in ms, -1 for none: a blocking
@@ -130,6 +134,7 @@ static int wait_blocking(int fd, int for_read)
 static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
 {
     ssize_t r;
+    s->reads++;
     if (!s->is_sock)
         return readv(s->fd, iov, n);
     for (;;) {
@@ -140,6 +145,7 @@ static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
         r = recvmsg(s->fd, &m, MSG_DONTWAIT);
         if (r >= 0 || !wait_blocking(s->fd, 1))
             return r;
+        s->reads++;               /* the retry after the wait */
     }
 }
 
@@ -316,14 +322,32 @@ static void make_method(void)
 
 /* Handshakes and close_notify must not raise SIGPIPE (see conn.c); on a
  * socket this is MSG_NOSIGNAL, nothing is held or consumed. */
+static sockbio *our_bio(SSL *ssl);
+
 void iss_ssl_socket_nosignal(SSL *ssl, int on)
 {
-    BIO *b = SSL_get_wbio(ssl);
-    if (b && method && BIO_method_type(b) == method_type) {
-        sockbio *s = BIO_get_data(b);
-        if (s)
-            s->nosignal = on;
-    }
+    sockbio *s = our_bio(ssl);
+    if (s)
+        s->nosignal = on;
+}
+
+static sockbio *our_bio(SSL *ssl)
+{
+    BIO *b = SSL_get_rbio(ssl);
+    return b && method && BIO_method_type(b) == method_type ? BIO_get_data(b) : NULL;
+}
+
+void iss_ssl_socket_speculate(SSL *ssl, int on)
+{
+    sockbio *s = our_bio(ssl);
+    if (s)
+        s->speculate = on;
+}
+
+unsigned long iss_ssl_socket_reads(SSL *ssl)
+{
+    sockbio *s = our_bio(ssl);
+    return s ? s->reads : 0;
 }
 
 int iss_ssl_set_socket(SSL *ssl, int fd)

@@ -233,6 +233,9 @@ static int op_handshake(iss_conn *c, double timeout)
             break;
         }
         if (r == 1) {
+            /* record types are visible up to TLS 1.2: reading ahead is safe
+             * there (biosock.c) */
+            iss_ssl_socket_speculate(c->ssl, SSL_version(c->ssl) < TLS1_3_VERSION);
             rc = ISS_OK;
             break;
         }
@@ -576,6 +579,11 @@ int iss_conn_take_peer_shutdown(iss_conn *c)
         return 0;
     c->shutdown_seen = 1;
     return 1;
+}
+
+unsigned long iss_conn_socket_reads(iss_conn *c)
+{
+    return iss_ssl_socket_reads(c->ssl);
 }
 
 int iss_conn_get_shutdown(iss_conn *c)
