@@ -56,9 +56,26 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
+/* A fork() while another thread holds the lock would leave the child with
+ * a lock nobody can release: hold it across fork() and release it on both
+ * sides, so the child finds it free. */
+static void fork_prepare(void) { pthread_mutex_lock(&defaults_lock); }
+static void fork_after(void) { pthread_mutex_unlock(&defaults_lock); }
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void atfork_register(void) { pthread_atfork(fork_prepare, fork_after, fork_after); }
+
+static struct default_store *find_default(const char *file, const char *dir)
 {
     struct default_store *d;
+    for (d = defaults; d; d = d->next)
+        if (same(d->file, file) && same(d->dir, dir))
+            return d;
+    return NULL;
+}
+
+int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
+{
+    struct default_store *d, *fresh = NULL;
     X509_STORE *st = NULL;
     if (file && !*file)
         file = NULL;
@@ -66,28 +83,44 @@ int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
         dir = NULL;
     if (!file && !dir)
         return ISS_OK;
+    pthread_once(&atfork_once, atfork_register);
     pthread_mutex_lock(&defaults_lock);
-    for (d = defaults; d; d = d->next)
-        if (same(d->file, file) && same(d->dir, dir))
-            break;
+    d = find_default(file, dir);
+    pthread_mutex_unlock(&defaults_lock);
     if (!d) {
-        st = store_load(file, dir);
-        if (st && (d = calloc(1, sizeof *d)) != NULL) {
-            d->file = dup_or_null(file);
-            d->dir = dup_or_null(dir);
-            d->store = st;
-            d->next = defaults;
-            defaults = d;
-        } else if (st) {
-            X509_STORE_free(st);
-            st = NULL;
+        /* parse outside the lock: it reads files for tens of ms */
+        X509_STORE *loaded = store_load(file, dir);
+        if (loaded && (fresh = calloc(1, sizeof *fresh)) != NULL) {
+            fresh->file = dup_or_null(file);
+            fresh->dir = dup_or_null(dir);
+            fresh->store = loaded;
+            if ((file && !fresh->file) || (dir && !fresh->dir)) {
+                free(fresh->file);
+                free(fresh->dir);
+                free(fresh);
+                fresh = NULL;
+            }
         }
+        if (loaded && !fresh)
+            X509_STORE_free(loaded);
+    }
+    pthread_mutex_lock(&defaults_lock);
+    if (!d && (d = find_default(file, dir)) == NULL && fresh) {
+        fresh->next = defaults;        /* ours is the first: keep it */
+        defaults = d = fresh;
+        fresh = NULL;
     }
     if (d)
         st = d->store;
     if (st)
         SSL_CTX_set1_cert_store(ctx->ssl_ctx, st);   /* takes a reference */
     pthread_mutex_unlock(&defaults_lock);
+    if (fresh) {                       /* another thread loaded it meanwhile */
+        X509_STORE_free(fresh->store);
+        free(fresh->file);
+        free(fresh->dir);
+        free(fresh);
+    }
     if (!st) {
         iss_ctx_record_error(ctx);
         return ISS_ERR;

@@ -9,7 +9,7 @@
 #   RECV <n>          read exactly n bytes, answer "DATA <hex>\n"
 #   BULK <n> <seed>   read n bytes, answer "MD5 <hex>\n", then send n bytes of
 #                     pseudo random data generated from <seed>
-#   SLOWEOF           on EOF of this connection wait 2 s before closing
+#   SLOWEOF           answer OK; on EOF of this connection wait 2 s before closing
 #   CLOSE             close this connection
 #   SHUTDOWN          close and exit
 # On EOF the server reports "eof<conn#>" => how sysread behaved after
@@ -95,6 +95,7 @@ sub command_server {
                 write_all($c, prng_data($arg[0], $arg[1]));
             } elsif ($cmd eq 'SLOWEOF') {
                 $sloweof = 1;
+                write_all($c, "OK\n");
             } elsif ($cmd eq 'CLOSE') {
                 $c->close;
                 next CONN;
@@ -490,6 +491,9 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
     {
         my $c = $connect->();
         cmd($c, 'SLOWEOF');
+        # read the answer (and with it TLS 1.3's session tickets): a socket
+        # closed with unread data goes away with a RST instead of a FIN
+        is($c->getline, "OK\n", $t->('SLOWEOF answered'));
         my $t0 = time;
         ok($c->close(SSL_fast_shutdown => 0), $t->('close(SSL_fast_shutdown => 0) returns true'));
         my $dt = time - $t0;
@@ -500,6 +504,9 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
     {
         my $c = $connect->();
         cmd($c, 'SLOWEOF');
+        # read the answer (and with it TLS 1.3's session tickets): a socket
+        # closed with unread data goes away with a RST instead of a FIN
+        is($c->getline, "OK\n", $t->('SLOWEOF answered'));
         my $t0 = time;
         ok($c->close, $t->('close() (fast shutdown by default) returns true'));
         my $dt = time - $t0;

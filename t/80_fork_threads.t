@@ -9,6 +9,8 @@ use Config;
 use Test::More;
 use TestLib;
 use IO::Socket::SSL;
+use POSIX ();
+use Time::HiRes ();
 
 watchdog(60);
 
@@ -77,6 +79,57 @@ SKIP: {
     $c->close;
     my ($sst, $r) = wait_child($spid);
     is($r->{done}, 1, 'threads: server saw a clean end');
+}
+
+# ---- fork while another thread loads a default CA store ----
+# The process-wide cache of parsed default stores has a lock. A fork() while
+# another thread holds it must not leave the child with a lock nobody will
+# release: the child builds a context on a default store at once.
+SKIP: {
+    skip 'perl without ithreads', 2 if !$Config{useithreads};
+    require threads;
+    require threads::shared;
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $pem = do { local (@ARGV, $/) = cert('ca-bundle.pem'); <> };
+    {
+        open my $fh, '>', "$dir/big.pem" or die $!;
+        print $fh $pem x 20;    # long enough to parse (~0.1 s) that a fork lands in it
+    }
+    link("$dir/big.pem", "$dir/b$_.pem") or die "link: $!" for 1 .. 400;
+    my $stop :shared = 0;
+    my $loads :shared = 0;
+    my $thr = threads->create(sub {
+        # every path is new to the cache: each context parses its file
+        for my $i (1 .. 400) {
+            last if $stop;
+            IO::Socket::SSL::default_ca(SSL_ca_file => "$dir/b$i.pem");
+            IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 1) or die $SSL_ERROR;
+            $loads++;
+        }
+    });
+    Time::HiRes::sleep(0.01) until $loads >= 1;
+    my @status;
+    for my $n (1 .. 15) {
+        my $pid = fork;
+        die "fork: $!" if !defined $pid;
+        if (!$pid) {
+            # a deadlock in C never returns to perl to run a perl handler:
+            # the default action ends the child, with a status the parent sees
+            $SIG{ALRM} = 'DEFAULT';
+            alarm 10;
+            IO::Socket::SSL::default_ca(SSL_ca_file => cert('test-ca.pem'));
+            my $ok = IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 1);
+            POSIX::_exit($ok ? 0 : 4);
+        }
+        waitpid($pid, 0);
+        push @status, $?;
+    }
+    $stop = 1;
+    $thr->join;
+    is(join(',', @status), join(',', (0) x 15),
+        "15 children forked while a thread parsed default stores ($loads parsed) all built a context");
+    ok($loads > 1, 'the thread was parsing meanwhile');
 }
 
 done_testing;
