@@ -1,0 +1,601 @@
+/* glue.c: the shared glue between the XS files and the core: checked
+ * handles (ext magic), the one error path to the Perl side, the Perl
+ * callbacks OpenSSL runs (always under G_EVAL: no longjmp across OpenSSL),
+ * and the per-interpreter state. */
+#include "glue.h"
+#include <time.h>
+
+#define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
+START_MY_CXT
+
+my_cxt_t *glue_cxt(pTHX)
+{
+    dMY_CXT;
+    return &MY_CXT;
+}
+
+/* ---- checked handles ---- */
+
+/* A cloned thread gets a dead handle: it must never free what its parent owns. */
+static int mg_dup_dead(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+    PERL_UNUSED_ARG(param);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int conn_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_conn_free((iss_conn *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int ctx_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_ctx_decref((iss_ctx *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+MGVTBL glue_conn_vtbl = { 0, 0, 0, 0, conn_mg_free, 0, mg_dup_dead, 0 };
+MGVTBL glue_ctx_vtbl = { 0, 0, 0, 0, ctx_mg_free, 0, mg_dup_dead, 0 };
+
+SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class)
+{
+    SV *obj = newSV(0);
+    MAGIC *mg = sv_magicext(obj, NULL, PERL_MAGIC_ext, vtbl, (const char *)ptr, 0);
+    mg->mg_flags |= MGf_DUP;
+    return sv_bless(newRV_noinc(obj), gv_stashpv(class, GV_ADD));
+}
+
+MAGIC *glue_find_mg(pTHX_ SV *sv, MGVTBL *vtbl)
+{
+    if (sv && SvROK(sv))
+        return mg_findext(SvRV(sv), PERL_MAGIC_ext, vtbl);
+    return NULL;
+}
+
+void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what)
+{
+    MAGIC *mg = glue_find_mg(aTHX_ sv, vtbl);
+    if (!mg)
+        croak("not a %s object", what);
+    if (!mg->mg_ptr)
+        croak("%s object is no longer valid (freed or from another thread)", what);
+    return mg->mg_ptr;
+}
+
+#define CONN(sv) ((iss_conn *)glue_unwrap(aTHX_ (sv), &glue_conn_vtbl, "IO::Socket::SSL::_Conn"))
+#define CTX(sv) ((iss_ctx *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))
+
+/* The connection behind a socket: ${*$sock}{_SSL_conn}. NULL when TLS is not
+ * (or no longer) active, so callers fall back to plain socket I/O. */
+iss_conn *glue_sock_conn(pTHX_ SV *self)
+{
+    SV *gv;
+    HV *hv;
+    SV **svp;
+    MAGIC *mg;
+    if (!SvROK(self))
+        return NULL;
+    gv = SvRV(self);
+    if (SvTYPE(gv) != SVt_PVGV || !(hv = GvHV((GV *)gv)))
+        return NULL;
+    svp = hv_fetchs(hv, "_SSL_conn", 0);
+    if (!svp || !(mg = glue_find_mg(aTHX_ *svp, &glue_conn_vtbl)))
+        return NULL;
+    if (!mg->mg_ptr)
+        croak("IO::Socket::SSL: this TLS connection belongs to another thread");
+    return (iss_conn *)mg->mg_ptr;
+}
+
+/* The tie object is a blessed ref to a (weak) ref to the socket. */
+SV *glue_tied_sock(pTHX_ SV *tie)
+{
+    SV *inner;
+    if (!SvROK(tie))
+        croak("bad IO::Socket::SSL::SSL_HANDLE object");
+    inner = SvRV(tie);
+    if (!SvROK(inner))
+        croak("IO::Socket::SSL::SSL_HANDLE: the socket is gone");
+    return inner;
+}
+
+/* The tie object caches the socket's connection object (a counted ref in
+ * ext magic), so `<$sock>` and `print $sock` skip the hash lookup. The
+ * cache is only a shortcut: a connection freed meanwhile reads as NULL. */
+MGVTBL glue_tiecache_vtbl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+
+iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self)
+{
+    MAGIC *mg = mg_findext(SvRV(tie), PERL_MAGIC_ext, &glue_tiecache_vtbl);
+    if (mg) {
+        MAGIC *cm = glue_find_mg(aTHX_ mg->mg_obj, &glue_conn_vtbl);
+        if (cm && cm->mg_ptr)
+            return (iss_conn *)cm->mg_ptr;
+    }
+    return glue_sock_conn(aTHX_ self);
+}
+
+/* ---- errors: every failure goes through the Perl side's one place ---- */
+
+void glue_clear_error(pTHX)
+{
+    dMY_CXT;
+    SV *e = GvSVn(MY_CXT.ssl_error);
+    if (SvOK(e))
+        sv_setsv(e, &PL_sv_undef);
+    SETERRNO(0, 0);
+}
+
+/* Calls IO::Socket::SSL::_io_fail($sock, $status, $what): sets $SSL_ERROR
+ * and $! as the reference does for WANT_* and errors. */
+void glue_io_fail(pTHX_ SV *sock, int status, const char *what)
+{
+    dSP;
+    int saved = errno;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(sock);
+    mXPUSHi(status);
+    mXPUSHp(what, strlen(what));
+    PUTBACK;
+    errno = saved;
+    call_pv("IO::Socket::SSL::_io_fail", G_DISCARD);
+    FREETMPS;
+    LEAVE;
+}
+
+/* The first read that ends at the peer's close_notify tells the Perl side,
+ * which runs SSL_on_peer_shutdown if there is one. */
+void glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
+{
+    if (iss_conn_take_peer_shutdown(c)) {
+        dSP;
+        ENTER;
+        SAVETMPS;
+        PUSHMARK(SP);
+        XPUSHs(sock);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_peer_shutdown", G_DISCARD);
+        FREETMPS;
+        LEAVE;
+    }
+}
+
+/* Falls back to the plain-socket method when TLS is not active. */
+int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
+{
+    dSP;
+    int i, n;
+    PUSHMARK(SP);
+    EXTEND(SP, nargs);
+    for (i = 0; i < nargs; i++)
+        PUSHs(args[i]);
+    PUTBACK;
+    n = call_method(method, ctx);
+    return n;
+}
+
+/* ---- Perl callbacks (run under G_EVAL) ---- */
+
+static void glue_free(void *p)
+{
+    ctx_glue *g = p;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    SvREFCNT_dec(g->verify_cb);
+    SvREFCNT_dec(g->passwd_cb);
+    SvREFCNT_dec(g->ticket_cb);
+    SvREFCNT_dec(g->ticket_data);
+    SvREFCNT_dec(g->error);
+    Safefree(g);
+}
+
+ctx_glue *glue_of(pTHX_ iss_ctx *ctx)
+{
+    ctx_glue *g = iss_ctx_owner(ctx);
+    if (!g) {
+        Newxz(g, 1, ctx_glue);
+#ifdef USE_ITHREADS
+        g->perl = aTHX;
+#endif
+        iss_ctx_set_owner(ctx, g, glue_free);
+    }
+    return g;
+}
+
+static void keep_error(pTHX_ ctx_glue *g)
+{
+    if (!g->error)
+        g->error = newSV(0);
+    sv_setsv(g->error, ERRSV);
+}
+
+/* The context keeps the $@ of a callback until a failure reports it. A
+ * handshake starts clean, and one that succeeds leaves nothing behind for
+ * the next connection on the same context to report as its own. */
+void glue_forget_callback_error(pTHX_ iss_conn *c)
+{
+    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(c));
+    if (g && g->error && SvOK(g->error))
+        sv_setsv(g->error, &PL_sv_undef);
+}
+
+int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int err)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, rv = 0;
+    char *issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
+    char *subject = x509 ? iss_x509_name_oneline(x509, 0) : NULL;
+    SV *certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
+    free(issuer);
+    free(subject);
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    EXTEND(SP, 6);
+    mPUSHi(ok);
+    mPUSHu(PTR2UV(store));
+    mPUSHs(certname);
+    if (err) {
+        char buf[256];
+        iss_err_string((unsigned long)err, buf, sizeof buf);
+        mPUSHp(buf, strlen(buf));
+    } else {
+        mPUSHi(0);
+    }
+    mPUSHu(PTR2UV(x509));
+    mPUSHi(depth);
+    PUTBACK;
+    n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+        rv = 0;
+    } else if (n == 1) {
+        rv = SvTRUE(TOPs) ? 1 : 0;
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, len = -1;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    mXPUSHi(rwflag);
+    PUTBACK;
+    n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+    } else if (n == 1 && SvOK(TOPs)) {
+        STRLEN l;
+        const char *pw = SvPV(TOPs, l);
+        len = (int)(l < (STRLEN)size ? l : (STRLEN)size);
+        memcpy(buf, pw, len);
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
+}
+
+int glue_session_hook(void *data, void *ssl, void *sess)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, keep = 0;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    mXPUSHu(PTR2UV(ssl));
+    mXPUSHu(PTR2UV(sess));
+    PUTBACK;
+    n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV))
+        keep_error(aTHX_ g);
+    else if (n == 1)
+        keep = SvTRUE(TOPs) ? 1 : 0;
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return keep;
+}
+
+int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
+                       unsigned char *cur_name)
+{
+    ctx_glue *g = data;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    int n, rv = -1;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    XPUSHs(g->ticket_data ? g->ticket_data : &PL_sv_undef);
+    if (name)
+        mXPUSHp((const char *)name, 16);
+    PUTBACK;
+    n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g);
+    } else if (n == 0) {
+        rv = 0;                   /* no such key */
+    } else if (n >= 2) {
+        STRLEN kl, nl;
+        const char *k = SvPV(*(SP - n + 1), kl);
+        const char *nm = SvPV(*(SP - n + 2), nl);
+        if (kl == 32 && nl == 16) {
+            memcpy(key, k, 32);
+            memcpy(cur_name, nm, 16);
+            rv = 1;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+/* set_msg_callback: ($direction, $ssl_version, $content_type, $buf, $len,
+ * $ssl) to IO::Socket::SSL::_msg_callback, which finds the socket. */
+void glue_msg_hook(void *data, int write_p, int version, int content_type,
+                     const void *buf, size_t len, void *ssl)
+{
+    dTHX;
+    dSP;
+    PERL_UNUSED_ARG(data);
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    EXTEND(SP, 6);
+    mPUSHi(write_p);
+    mPUSHi(version);
+    mPUSHi(content_type);
+    mPUSHp((const char *)buf, len);
+    mPUSHu(len);
+    mPUSHu(PTR2UV(ssl));
+    PUTBACK;
+    call_pv("IO::Socket::SSL::_msg_callback", G_DISCARD | G_EVAL);
+    FREETMPS;
+    LEAVE;
+}
+
+/* ---- SSL_usebio: the transport is another Perl handle ---- */
+
+void glue_io_free(void *p)
+{
+    io_glue *g = p;
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    SvREFCNT_dec(g->outer);
+    Safefree(g);
+}
+
+/* $outer->sysread / ->syswrite under G_EVAL; undef with EAGAIN is
+ * would-block, EINTR is a signal. */
+static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *wbuf, size_t len)
+{
+#ifdef USE_ITHREADS
+    dTHXa(g->perl);
+#else
+    dTHX;
+#endif
+    dSP;
+    ssize_t rv = ISS_ERR;
+    int n;
+    SV *buf;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);    /* a callback never clobbers the caller's $@ */
+    buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
+    PUSHMARK(SP);
+    XPUSHs(g->outer);
+    mXPUSHp(method, strlen(method));
+    XPUSHs(buf);
+    mXPUSHu(len);
+    PUTBACK;
+    /* the Perl side makes the values plain, so reading them cannot die */
+    n = call_pv("IO::Socket::SSL::_usebio_io", G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        SV *err = sv_2mortal(newSVsv(ERRSV));
+        SP -= n;
+        PUSHMARK(SP);
+        XPUSHs(err);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_usebio_died", G_DISCARD | G_EVAL);
+        SPAGAIN;
+        n = 0;
+    } else if (n == 1) {
+        SV *r = TOPs;
+        if (SvOK(r)) {
+            IV v = SvIV(r);
+            rv = v < 0 ? ISS_ERR : v > (IV)len ? (ssize_t)len : (ssize_t)v;   /* never more than asked */
+            if (rbuf && rv > 0) {
+                STRLEN got;
+                const char *p = SvPV(buf, got);
+                if ((size_t)rv > got)
+                    rv = got;
+                memcpy(rbuf, p, rv);
+            }
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rv = rbuf ? ISS_WANT_READ : ISS_WANT_WRITE;
+        } else if (errno == EINTR) {
+            rv = ISS_EINTR;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+ssize_t glue_io_read(void *data, char *buf, size_t len)
+{
+    return io_call(data, "sysread", buf, NULL, len);
+}
+
+ssize_t glue_io_write(void *data, const char *buf, size_t len)
+{
+    return io_call(data, "syswrite", NULL, buf, len);
+}
+
+/* ---- I/O helpers ---- */
+NV glue_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+SV *glue_cstr_sv(pTHX_ char *s)
+{
+    SV *sv;
+    if (!s)
+        return &PL_sv_undef;
+    sv = sv_2mortal(newSVpv(s, 0));
+    free(s);
+    return sv;
+}
+
+void glue_alt_push(void *data, int type, const char *val, size_t len)
+{
+    dTHX;
+    AV *av = data;
+    av_push(av, newSViv(type));
+    av_push(av, newSVpvn(val, len));
+}
+
+/* ---- Utils: certificates taken apart and made ---- */
+
+/* croaks "what: <OpenSSL errors>" */
+void glue_croak_ssl(pTHX_ const char *what)
+{
+    char buf[1024];
+    size_t n = iss_err_drain(buf, sizeof buf);
+    croak("%s%s%s", what, n ? ": " : "", n ? buf : "");
+}
+
+static void push_str(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    PERL_UNUSED_ARG(key);
+    av_push((AV *)data, newSVpvn(val, len));
+}
+
+/* name entries: a repeated field becomes a list, in order */
+void glue_put_name_entry(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    HV *hv = data;
+    SV **old = hv_fetch(hv, key, (I32)strlen(key), 0);
+    SV *v = newSVpvn(val, len);
+    if (!old) {
+        (void)hv_store(hv, key, (I32)strlen(key), v, 0);
+    } else if (SvROK(*old) && SvTYPE(SvRV(*old)) == SVt_PVAV) {
+        av_push((AV *)SvRV(*old), v);
+    } else {
+        AV *av = newAV();
+        av_push(av, SvREFCNT_inc(*old));
+        av_push(av, v);
+        (void)hv_store(hv, key, (I32)strlen(key), newRV_noinc((SV *)av), 0);
+    }
+}
+
+void glue_put_eku(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    SV **list = hv_fetch((HV *)data, key, (I32)strlen(key), 0);
+    if (list && SvROK(*list))
+        av_push((AV *)SvRV(*list), newSVpvn(val, len));
+}
+
+void glue_push_handle(void *data, void *x509)
+{
+    dTHX;
+    av_push((AV *)data, newSVuv(PTR2UV(x509)));
+}
+
+SV *glue_list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509)
+{
+    AV *av = newAV();
+    get(x509, push_str, av);
+    return newRV_noinc((SV *)av);
+}
+
+static void init_cxt(pTHX_ my_cxt_t *cxt)
+{
+    cxt->line = newSV(0);
+    cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
+    cxt->handle_stash = gv_stashpvs("IO::Socket::SSL::SSL_HANDLE", GV_ADD);
+    cxt->print_cv = get_cv("IO::Socket::SSL::SSL_HANDLE::PRINT", 0);
+    cxt->readline_cv = get_cv("IO::Socket::SSL::SSL_HANDLE::READLINE", 0);
+    cxt->methods_gen = (U32)-1;
+    cxt->print_ours = cxt->readline_ours = 0;
+    cxt->fast_calls = 0;
+}
+
+void glue_boot(pTHX)
+{
+    MY_CXT_INIT;
+    init_cxt(aTHX_ &MY_CXT);
+    /* OpenSSL itself starts with the first context: loading the module stays cheap */
+    glue_fast_ops_install(aTHX);
+}
+
+void glue_clone(pTHX)
+{
+    MY_CXT_CLONE;
+    init_cxt(aTHX_ &MY_CXT);
+}
