@@ -1,12 +1,13 @@
-# IO::Socket::SSL::_Conn: one TLS connection (handshake, state, peer).
+# IO::Socket::SSL::_Conn: one TLS connection (handshake, state, peer). With
+# PREFIX, an XSUB named iss_conn_X is the method X calling the core function
+# of that name; the typemap checks the handle.
 
-MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Conn
+MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Conn    PREFIX = iss_conn_
 
 SV *
-new(const char *class, SV *ctxsv, int fd, int is_server)
+new(const char *class, iss_ctx *ctx, int fd, int is_server)
   CODE:
   {
-    iss_ctx *ctx = CTX(ctxsv);
     iss_conn *c = iss_conn_new(ctx, fd, is_server);
     PERL_UNUSED_VAR(class);
     if (!c)
@@ -17,10 +18,9 @@ new(const char *class, SV *ctxsv, int fd, int is_server)
     RETVAL
 
 SV *
-new_over(const char *class, SV *ctxsv, SV *outer, int is_server, int outer_fd)
+new_over(const char *class, iss_ctx *ctx, SV *outer, int is_server, int outer_fd)
   CODE:
   {
-    iss_ctx *ctx = CTX(ctxsv);
     io_glue *g;
     iss_conn *c;
     PERL_UNUSED_VAR(class);
@@ -53,34 +53,33 @@ free(SV *self)
   }
 
 UV
-ptr(SV *self)
+ptr(iss_conn *self)
   CODE:
-    RETVAL = PTR2UV(iss_conn_ssl(CONN(self)));
+    RETVAL = PTR2UV(iss_conn_ssl(self));
   OUTPUT:
     RETVAL
 
 SV *
-error(SV *self)
+error(iss_conn *self)
   CODE:
   {
-    iss_conn *c = CONN(self);
-    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(c));
+    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(self));
     if (g && g->error && SvOK(g->error)) {
         RETVAL = newSVsv(g->error);
         sv_setsv(g->error, &PL_sv_undef);
     } else {
-        RETVAL = newSVpv(iss_conn_error(c), 0);
+        RETVAL = newSVpv(iss_conn_error(self), 0);
     }
   }
   OUTPUT:
     RETVAL
 
 void
-callback_error(SV *self)
+callback_error(iss_conn *self)
   PPCODE:
   {
     int sev = -1;
-    const char *msg = iss_conn_cb_error(CONN(self), &sev);
+    const char *msg = iss_conn_cb_error(self, &sev);
     if (!msg)
         XSRETURN_EMPTY;
     mXPUSHp(msg, strlen(msg));
@@ -88,10 +87,10 @@ callback_error(SV *self)
   }
 
 SV *
-warning(SV *self)
+warning(iss_conn *self)
   CODE:
   {
-    const char *w = iss_conn_warning(CONN(self));
+    const char *w = iss_conn_warning(self);
     if (!*w)
         XSRETURN_UNDEF;
     RETVAL = newSVpv(w, 0);
@@ -100,35 +99,27 @@ warning(SV *self)
     RETVAL
 
 int
-last_ret(SV *self)
-  CODE:
-    RETVAL = iss_conn_last_ret(CONN(self));
-  OUTPUT:
-    RETVAL
+iss_conn_last_ret(iss_conn *self)
 
 int
-last_ssl_error(SV *self)
+last_ssl_error(iss_conn *self)
   CODE:
-    RETVAL = iss_conn_ssl_error(CONN(self));
+    RETVAL = iss_conn_ssl_error(self);
   OUTPUT:
     RETVAL
 
 void
-set_msg_callback(SV *self, int on)
+set_msg_callback(iss_conn *self, int on)
   CODE:
-    iss_conn_set_msg_hook(CONN(self), on ? glue_msg_hook : NULL, NULL);
+    iss_conn_set_msg_hook(self, on ? glue_msg_hook : NULL, NULL);
 
-int
-set_sni(SV *self, const char *host)
-  CODE:
-    RETVAL = iss_conn_set_sni(CONN(self), host) == ISS_OK;
-  OUTPUT:
-    RETVAL
+iss_ok_t
+iss_conn_set_sni(iss_conn *self, const char *host)
 
 void
-set_verify_name(SV *self, SV *name)
+set_verify_name(iss_conn *self, SV *name)
   CODE:
-    iss_conn_set_verify_name(CONN(self), SvOK(name) ? SvPV_nolen(name) : NULL);
+    iss_conn_set_verify_name(self, SvOK(name) ? SvPV_nolen(name) : NULL);
 
 int
 handshake(SV *self, NV timeout)
@@ -152,16 +143,10 @@ handshake(SV *self, NV timeout)
             glue_forget_callback_error(aTHX_ c);   /* a callback died, yet it worked */
         if (RETVAL != ISS_EINTR)
             break;
-        PERL_ASYNC_CHECK();
         /* the handler may have closed the socket (and freed the connection) */
-        {
-            MAGIC *mg = glue_find_mg(aTHX_ self, &glue_conn_vtbl);
-            if (!mg || !mg->mg_ptr) {
-                SETERRNO(EBADF, 0);
-                RETVAL = ISS_GONE;
-                break;
-            }
-            c = (iss_conn *)mg->mg_ptr;
+        if (!(c = glue_after_signal(aTHX_ self))) {
+            RETVAL = ISS_GONE;
+            break;
         }
     }
   }
@@ -169,50 +154,31 @@ handshake(SV *self, NV timeout)
     RETVAL
 
 int
-shutdown(SV *self, int fast, NV timeout)
+shutdown(iss_conn *self, int fast, NV timeout)
   CODE:
-  {
-    iss_conn *c = CONN(self);
-    RETVAL = iss_conn_shutdown(c, fast, timeout);
+    RETVAL = iss_conn_shutdown(self, fast, timeout);
     if (RETVAL == ISS_GONE)
         glue_conn_gone(aTHX);
-  }
   OUTPUT:
     RETVAL
 
 int
-get_shutdown(SV *self)
-  CODE:
-    RETVAL = iss_conn_get_shutdown(CONN(self));
-  OUTPUT:
-    RETVAL
+iss_conn_get_shutdown(iss_conn *self)
 
 int
-version(SV *self)
-  CODE:
-    RETVAL = iss_conn_version(CONN(self));
-  OUTPUT:
-    RETVAL
+iss_conn_version(iss_conn *self)
 
 const char *
-cipher(SV *self)
-  CODE:
-    RETVAL = iss_conn_cipher(CONN(self));
-  OUTPUT:
-    RETVAL
+iss_conn_cipher(iss_conn *self)
 
 int
-session_reused(SV *self)
-  CODE:
-    RETVAL = iss_conn_session_reused(CONN(self));
-  OUTPUT:
-    RETVAL
+iss_conn_session_reused(iss_conn *self)
 
 SV *
-servername(SV *self)
+servername(iss_conn *self)
   CODE:
   {
-    const char *s = iss_conn_servername(CONN(self));
+    const char *s = iss_conn_servername(self);
     if (!s)
         XSRETURN_UNDEF;
     RETVAL = newSVpv(s, 0);
@@ -221,38 +187,35 @@ servername(SV *self)
     RETVAL
 
 UV
-peer_cert(SV *self, int reload = 0)
+peer_cert(iss_conn *self, int reload = 0)
   CODE:
-  {
-    iss_conn *c = CONN(self);
     if (reload)
-        iss_conn_forget_peer_cert(c);
-    RETVAL = PTR2UV(iss_conn_peer_cert(c));
-  }
+        iss_conn_forget_peer_cert(self);
+    RETVAL = PTR2UV(iss_conn_peer_cert(self));
   OUTPUT:
     RETVAL
 
 void
-peer_chain(SV *self)
+peer_chain(iss_conn *self)
   PPCODE:
   {
     void *certs[64];
-    int i, n = iss_conn_peer_chain(CONN(self), certs, 64);
+    int i, n = iss_conn_peer_chain(self, certs, 64);
     EXTEND(SP, n);
     for (i = 0; i < n; i++)
         mPUSHu(PTR2UV(certs[i]));
   }
 
 SV *
-alpn_selected(SV *self)
+alpn_selected(iss_conn *self)
   ALIAS:
     npn_selected = 1
   CODE:
   {
     const char *p;
     unsigned int len;
-    int ok = ix ? iss_conn_npn_selected(CONN(self), &p, &len)
-                : iss_conn_alpn_selected(CONN(self), &p, &len);
+    int ok = ix ? iss_conn_npn_selected(self, &p, &len)
+                : iss_conn_alpn_selected(self, &p, &len);
     if (!ok)
         XSRETURN_UNDEF;
     RETVAL = newSVpvn(p, len);
@@ -260,26 +223,25 @@ alpn_selected(SV *self)
   OUTPUT:
     RETVAL
 
-int
-set_session(SV *self, UV sess)
+iss_ok_t
+set_session(iss_conn *self, UV sess)
   CODE:
     if (!sess)
         croak("no session given");
-    RETVAL = iss_conn_set_session(CONN(self), INT2PTR(void *, sess)) == ISS_OK;
+    RETVAL = iss_conn_set_session(self, INT2PTR(void *, sess));
   OUTPUT:
     RETVAL
 
 UV
-get1_session(SV *self)
+get1_session(iss_conn *self)
   CODE:
-    RETVAL = PTR2UV(iss_conn_get1_session(CONN(self)));
+    RETVAL = PTR2UV(iss_conn_get1_session(self));
   OUTPUT:
     RETVAL
 
 UV
-own_cert(SV *self)
+own_cert(iss_conn *self)
   CODE:
-    RETVAL = PTR2UV(iss_conn_own_cert(CONN(self)));
+    RETVAL = PTR2UV(iss_conn_own_cert(self));
   OUTPUT:
     RETVAL
-

@@ -120,6 +120,47 @@ iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self)
     return glue_sock_conn(aTHX_ self);
 }
 
+/* After ISS_EINTR: run the pending Perl signal handlers, then find the
+ * connection again from the object the call came in on (a socket, or a
+ * _Conn object): a handler may have closed the socket and so freed the
+ * connection. NULL, with $! = EBADF, when it is gone. */
+iss_conn *glue_after_signal(pTHX_ SV *obj)
+{
+    MAGIC *mg;
+    iss_conn *c;
+    PERL_ASYNC_CHECK();
+    if ((mg = glue_find_mg(aTHX_ obj, &glue_conn_vtbl)))
+        c = (iss_conn *)mg->mg_ptr;
+    else
+        c = glue_sock_conn(aTHX_ obj);
+    if (!c)
+        SETERRNO(EBADF, 0);
+    return c;
+}
+
+/* A host name scheme from Perl: a predefined name, or an array ref of
+ * [wildcards_in_cn, wildcards_in_alt, check_cn, ip_in_cn]. Returns 0 for
+ * undef (no scheme); croaks for an unknown name. */
+int glue_scheme(pTHX_ SV *scheme, iss_scheme *s)
+{
+    memset(s, 0, sizeof *s);
+    if (SvROK(scheme) && SvTYPE(SvRV(scheme)) == SVt_PVAV) {
+        AV *av = (AV *)SvRV(scheme);
+        SV **e;
+        s->check = 1;
+        if ((e = av_fetch(av, 0, 0))) s->wildcards_in_cn = SvIV(*e);
+        if ((e = av_fetch(av, 1, 0))) s->wildcards_in_alt = SvIV(*e);
+        if ((e = av_fetch(av, 2, 0))) s->check_cn = SvIV(*e);
+        if ((e = av_fetch(av, 3, 0))) s->ip_in_cn = SvIV(*e);
+        return 1;
+    }
+    if (!SvOK(scheme))
+        return 0;
+    if (!iss_scheme_by_name(SvPV_nolen(scheme), s))
+        croak("scheme %s not defined", SvPV_nolen(scheme));
+    return 1;
+}
+
 /* ---- errors: every failure goes through the Perl side's one place ---- */
 
 void glue_clear_error(pTHX)
@@ -186,11 +227,7 @@ int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
 static void glue_free(void *p)
 {
     ctx_glue *g = p;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     SvREFCNT_dec(g->verify_cb);
     SvREFCNT_dec(g->passwd_cb);
     SvREFCNT_dec(g->ticket_cb);
@@ -232,11 +269,7 @@ void glue_forget_callback_error(pTHX_ iss_conn *c)
 int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int err)
 {
     ctx_glue *g = data;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     dSP;
     int n, rv = 0;
     char *issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
@@ -280,11 +313,7 @@ int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 {
     ctx_glue *g = data;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     dSP;
     int n, len = -1;
     ENTER;
@@ -313,11 +342,7 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 int glue_session_hook(void *data, void *ssl, void *sess)
 {
     ctx_glue *g = data;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     dSP;
     int n, keep = 0;
     ENTER;
@@ -344,11 +369,7 @@ int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
                        unsigned char *cur_name)
 {
     ctx_glue *g = data;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     dSP;
     int n, rv = -1;
     ENTER;
@@ -412,11 +433,7 @@ void glue_msg_hook(void *data, int write_p, int version, int content_type,
 void glue_io_free(void *p)
 {
     io_glue *g = p;
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     SvREFCNT_dec(g->outer);
     Safefree(g);
 }
@@ -425,11 +442,7 @@ void glue_io_free(void *p)
  * would-block, EINTR is a signal. */
 static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *wbuf, size_t len)
 {
-#ifdef USE_ITHREADS
-    dTHXa(g->perl);
-#else
-    dTHX;
-#endif
+    dGLUE_THX(g);
     dSP;
     ssize_t rv = ISS_ERR;
     int n;

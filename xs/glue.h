@@ -28,6 +28,9 @@
         SPAGAIN;                                                       \
         XSRETURN(n_);                                                  \
     } STMT_END
+/* A core status that only says whether it worked (typemap: 1 or 0). */
+typedef int iss_ok_t;
+
 #define ISS_INTERNAL_ERR (-101)   /* tells _io_fail: a usage error, severity 9 */
 
 /* Per-interpreter state (MY_CXT lives in glue.c). */
@@ -56,6 +59,16 @@ void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what);
 iss_conn *glue_sock_conn(pTHX_ SV *self);
 SV *glue_tied_sock(pTHX_ SV *tie);
 iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self);
+
+iss_conn *glue_after_signal(pTHX_ SV *obj);
+int glue_scheme(pTHX_ SV *scheme, iss_scheme *s);
+
+/* The interpreter a callback from OpenSSL runs in: the one that made g. */
+#ifdef USE_ITHREADS
+#define dGLUE_THX(g) dTHXa((g)->perl)
+#else
+#define dGLUE_THX(g) dTHX
+#endif
 
 /* ---- errors and calls into Perl ---- */
 void glue_clear_error(pTHX);
@@ -104,6 +117,7 @@ SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset,
 SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all);
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied);
 SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
+const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len);
 void glue_fast_ops_install(pTHX);
 
 /* ---- small conversions ---- */

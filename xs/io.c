@@ -77,14 +77,12 @@ SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset,
             SSize_t at;
             if (got)
                 finish_buf(aTHX_ buf, offset + got);
-            PERL_ASYNC_CHECK();
-            if (mode != 1)
+            if (mode != 1) {
+                PERL_ASYNC_CHECK();
                 break;
-            c = glue_sock_conn(aTHX_ sock);
-            if (!c) {
-                SETERRNO(EBADF, 0);
-                return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
             }
+            if (!(c = glue_after_signal(aTHX_ sock)))
+                return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
             at = offset + got;
             p = prepare_buf(aTHX_ buf, len - got, &at);
             continue;
@@ -138,12 +136,8 @@ SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
                 copy = sv_2mortal(newSVpvn(p + done, len - done));
                 p = SvPVX(copy) - done;
             }
-            PERL_ASYNC_CHECK();
-            c = glue_sock_conn(aTHX_ sock);
-            if (!c) {
-                SETERRNO(EBADF, 0);
+            if (!(c = glue_after_signal(aTHX_ sock)))
                 return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
-            }
             continue;
         }
         if (done)
@@ -234,10 +228,7 @@ int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
         if (n != ISS_EINTR)
             break;
         /* the handler may close the socket or change $/ */
-        PERL_ASYNC_CHECK();
-        c = glue_sock_conn(aTHX_ sock);
-        if (!c) {
-            SETERRNO(EBADF, 0);
+        if (!(c = glue_after_signal(aTHX_ sock))) {
             n = ISS_ERR;
             break;
         }
@@ -309,6 +300,30 @@ SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
         sv_catsv(tmp, ors);
     p = SvPV(tmp, len);
     return glue_write(aTHX_ sock, c, p, len, 2);
+}
+
+/* syswrite/WRITE's (buf, len, offset) as the reference reads them: a length
+ * of 0 or undef means the whole buffer, a negative offset counts from the
+ * end. Returns the start and sets *len; NULL (after reporting "Invalid
+ * offset") when the offset lies beyond the buffer. */
+const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len)
+{
+    STRLEN blen;
+    const char *p = SvPV(buf, blen);
+    *len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
+    if (offset < 0) {
+        if ((STRLEN)-offset > blen)
+            croak("Offset outside string");
+        offset += blen;
+    }
+    if ((STRLEN)offset > blen) {
+        glue_clear_error(aTHX);
+        glue_io_fail(aTHX_ sock, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+        return NULL;
+    }
+    if (*len > blen - offset)
+        *len = blen - offset;
+    return p + offset;
 }
 
 /* ---- print and readline on our tied handles without the tie dispatch ----

@@ -42,31 +42,13 @@ syswrite(SV *self, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
   PPCODE:
   {
     iss_conn *c = glue_sock_conn(aTHX_ self);
-    STRLEN blen, len;
+    STRLEN len;
     const char *p;
-    if (!c) {
-        int n;
-        PUTBACK;
-        n = glue_call_plain(aTHX_ ix ? "_plain_write" : "_plain_syswrite", &ST(0), items, G_SCALAR);
-        SPAGAIN;
-        XSRETURN(n);
-    }
-    p = SvPV(buf, blen);
-    /* as the reference: a length of 0 or undef means the whole buffer */
-    len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
-    if (offset < 0) {
-        if ((STRLEN)-offset > blen)
-            croak("Offset outside string");
-        offset += blen;
-    }
-    if ((STRLEN)offset > blen) {
-        glue_clear_error(aTHX);
-        glue_io_fail(aTHX_ self, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+    if (!c)
+        FALLBACK(ix ? "_plain_write" : "_plain_syswrite", items, G_SCALAR);
+    if (!(p = glue_write_range(aTHX_ self, buf, lensv, offset, &len)))
         XSRETURN_UNDEF;
-    }
-    if (len > blen - offset)
-        len = blen - offset;
-    ST(0) = glue_write(aTHX_ self, c, p + offset, len, ix == 1);
+    ST(0) = glue_write(aTHX_ self, c, p, len, ix == 1);
     XSRETURN(1);
   }
 
@@ -156,11 +138,8 @@ getc(SV *self)
         }
         if (n != ISS_EINTR)
             break;
-        PERL_ASYNC_CHECK();
-        if (!(c = glue_sock_conn(aTHX_ self))) {
-            SETERRNO(EBADF, 0);
+        if (!(c = glue_after_signal(aTHX_ self)))
             XSRETURN_UNDEF;
-        }
     }
     if (n < 0)
         glue_io_fail(aTHX_ self, (int)n, "SSL read error");
@@ -189,8 +168,7 @@ eof(SV *self)
         }
         if (n != ISS_EINTR)
             break;
-        PERL_ASYNC_CHECK();
-        if (!(c = glue_sock_conn(aTHX_ self)))
+        if (!(c = glue_after_signal(aTHX_ self)))
             XSRETURN_YES;
     }
     /* would-block is not the end; an error is, as on a plain socket */
@@ -258,7 +236,7 @@ WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
   {
     SV *self = glue_tied_sock(aTHX_ tie);
     iss_conn *c = glue_tie_conn(aTHX_ tie, self);
-    STRLEN blen, len;
+    STRLEN len;
     const char *p;
     if (!c) {
         SV *args[4];
@@ -271,20 +249,9 @@ WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
         SPAGAIN;
         XSRETURN(n);
     }
-    p = SvPV(buf, blen);
-    len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
-    if (offset < 0) {
-        if ((STRLEN)-offset > blen)
-            croak("Offset outside string");
-        offset += blen;
-    }
-    if ((STRLEN)offset > blen) {
-        glue_io_fail(aTHX_ self, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+    if (!(p = glue_write_range(aTHX_ self, buf, lensv, offset, &len)))
         XSRETURN_UNDEF;
-    }
-    if (len > blen - offset)
-        len = blen - offset;
-    ST(0) = glue_write(aTHX_ self, c, p + offset, len, 0);
+    ST(0) = glue_write(aTHX_ self, c, p, len, 0);
     XSRETURN(1);
   }
 

@@ -10,18 +10,8 @@ verify_hostname_of_cert(UV x509, SV *name, SV *scheme, int use_psl)
     iss_scheme s;
     STRLEN len;
     const char *p = SvPV(name, len);
-    memset(&s, 0, sizeof s);
-    if (SvROK(scheme) && SvTYPE(SvRV(scheme)) == SVt_PVAV) {
-        AV *av = (AV *)SvRV(scheme);
-        SV **e;
-        s.check = 1;
-        if ((e = av_fetch(av, 0, 0))) s.wildcards_in_cn = SvIV(*e);
-        if ((e = av_fetch(av, 1, 0))) s.wildcards_in_alt = SvIV(*e);
-        if ((e = av_fetch(av, 2, 0))) s.check_cn = SvIV(*e);
-        if ((e = av_fetch(av, 3, 0))) s.ip_in_cn = SvIV(*e);
-    } else if (!iss_scheme_by_name(SvPV_nolen(scheme), &s)) {
-        croak("scheme %s not defined", SvPV_nolen(scheme));
-    }
+    if (!glue_scheme(aTHX_ scheme, &s))
+        croak("scheme %s not defined", "");
     s.use_psl = use_psl;
     if (!x509)
         croak("no certificate given");
