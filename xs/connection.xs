@@ -5,20 +5,21 @@
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Conn    PREFIX = iss_conn_
 
 SV *
-new(const char *class, iss_ctx *ctx, int fd, int is_server)
+new(const char *class, iss_ctx *ctx, int fd, int is_server, SV *sock)
   CODE:
   {
     iss_conn *c = iss_conn_new(ctx, fd, is_server);
     PERL_UNUSED_VAR(class);
     if (!c)
         XSRETURN_UNDEF;
+    glue_conn_attach(aTHX_ c, sock);
     RETVAL = glue_wrap(aTHX_ c, &glue_conn_vtbl, "IO::Socket::SSL::_Conn");
   }
   OUTPUT:
     RETVAL
 
 SV *
-new_over(const char *class, iss_ctx *ctx, SV *outer, int is_server, int outer_fd)
+new_over(const char *class, iss_ctx *ctx, SV *outer, int is_server, int outer_fd, SV *sock)
   CODE:
   {
     io_glue *g;
@@ -35,6 +36,7 @@ new_over(const char *class, iss_ctx *ctx, SV *outer, int is_server, int outer_fd
         XSRETURN_UNDEF;
     }
     iss_conn_set_io_free(c, glue_io_free);
+    glue_conn_attach(aTHX_ c, sock);
     iss_conn_set_wait_fd(c, outer_fd);    /* to wait for the outer socket */
     RETVAL = glue_wrap(aTHX_ c, &glue_conn_vtbl, "IO::Socket::SSL::_Conn");
   }
@@ -62,15 +64,9 @@ ptr(iss_conn *self)
 SV *
 error(iss_conn *self)
   CODE:
-  {
-    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(self));
-    if (g && g->error && SvOK(g->error)) {
-        RETVAL = newSVsv(g->error);
-        sv_setsv(g->error, &PL_sv_undef);
-    } else {
+    /* a Perl callback that died says more than OpenSSL's generic failure */
+    if (!(RETVAL = glue_take_callback_error(aTHX_ self)))
         RETVAL = newSVpv(iss_conn_error(self), 0);
-    }
-  }
   OUTPUT:
     RETVAL
 
@@ -111,7 +107,7 @@ last_ssl_error(iss_conn *self)
 void
 set_msg_callback(iss_conn *self, int on)
   CODE:
-    iss_conn_set_msg_hook(self, on ? glue_msg_hook : NULL, NULL);
+    iss_conn_set_msg_hook(self, on ? glue_msg_hook : NULL, self);
 
 iss_ok_t
 iss_conn_set_sni(iss_conn *self, const char *host)
@@ -128,7 +124,6 @@ handshake(SV *self, NV timeout)
     iss_conn *c = CONN(self);
     /* the deadline survives signals: a handler runs, then the wait goes on */
     NV start = glue_now();
-    glue_forget_callback_error(aTHX_ c);   /* one left by another connection */
     for (;;) {
         NV left = -1;
         if (timeout >= 0) {

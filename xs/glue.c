@@ -249,24 +249,80 @@ ctx_glue *glue_of(pTHX_ iss_ctx *ctx)
     return g;
 }
 
-static void keep_error(pTHX_ ctx_glue *g)
+/* ---- the glue of one connection ----
+ * As CPython's _ssl: the connection holds a weak reference to its Perl
+ * socket, handed to the callbacks that need it (no process-wide table from
+ * SSL* to socket), and its own slot for a callback's $@. The slot is per
+ * connection, not per context: SNI may move a connection to a per-host
+ * context while it runs, and two handshakes may share one context. */
+static void conn_glue_free(void *p)
 {
-    if (!g->error)
-        g->error = newSV(0);
-    sv_setsv(g->error, ERRSV);
+    conn_glue *g = p;
+    dGLUE_THX(g);
+    SvREFCNT_dec(g->sock);
+    SvREFCNT_dec(g->error);
+    Safefree(g);
 }
 
-/* The context keeps the $@ of a callback until a failure reports it. A
- * handshake starts clean, and one that succeeds leaves nothing behind for
- * the next connection on the same context to report as its own. */
+void glue_conn_attach(pTHX_ iss_conn *c, SV *sock)
+{
+    conn_glue *g;
+    Newxz(g, 1, conn_glue);
+#ifdef USE_ITHREADS
+    g->perl = aTHX;
+#endif
+    if (SvROK(sock)) {
+        g->sock = newRV_inc(SvRV(sock));
+        sv_rvweaken(g->sock);   /* the socket owns the connection, not the reverse */
+    }
+    iss_conn_set_owner(c, g, conn_glue_free);
+}
+
+/* The connection's socket (a new mortal reference), or undef once it is gone. */
+static SV *conn_sock(pTHX_ iss_conn *c)
+{
+    conn_glue *g = c ? iss_conn_owner(c) : NULL;
+    if (g && g->sock && SvROK(g->sock))
+        return sv_2mortal(newRV_inc(SvRV(g->sock)));
+    return &PL_sv_undef;
+}
+
+/* Keeps $@ of a callback that died: on its connection, or on the context
+ * for callbacks without one (the key password while loading). */
+static void keep_error(pTHX_ ctx_glue *g, iss_conn *c)
+{
+    conn_glue *cg = c ? iss_conn_owner(c) : NULL;
+    SV **slot = cg ? &cg->error : &g->error;
+    if (!*slot)
+        *slot = newSV(0);
+    sv_setsv(*slot, ERRSV);
+}
+
+/* The $@ a callback left on this connection (a new SV), and forgets it;
+ * NULL when there is none. */
+SV *glue_take_callback_error(pTHX_ iss_conn *c)
+{
+    conn_glue *g = iss_conn_owner(c);
+    SV *e;
+    if (!g || !g->error || !SvOK(g->error))
+        return NULL;
+    e = newSVsv(g->error);
+    sv_setsv(g->error, &PL_sv_undef);
+    return e;
+}
+
+/* A handshake that worked although a callback died (verify mode none)
+ * leaves nothing behind for a later failure to report as its own. */
 void glue_forget_callback_error(pTHX_ iss_conn *c)
 {
-    ctx_glue *g = iss_ctx_owner(iss_conn_ctx(c));
-    if (g && g->error && SvOK(g->error))
-        sv_setsv(g->error, &PL_sv_undef);
+    SvREFCNT_dec(glue_take_callback_error(aTHX_ c));
 }
 
-int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int err)
+/* ($ok, $store, $certname, $error, $cert, $depth, $socket): the reference's
+ * six arguments, and the socket of the connection (undef if none) for the
+ * Perl side's wrapper, which takes it off before the user's callback. */
+int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
+                     int err)
 {
     ctx_glue *g = data;
     dGLUE_THX(g);
@@ -294,11 +350,12 @@ int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int
     }
     mPUSHu(PTR2UV(x509));
     mPUSHi(depth);
+    XPUSHs(conn_sock(aTHX_ c));
     PUTBACK;
     n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g);
+        keep_error(aTHX_ g, c);
         rv = 0;
     } else if (n == 1) {
         rv = SvTRUE(TOPs) ? 1 : 0;
@@ -325,7 +382,7 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
     n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g);
+        keep_error(aTHX_ g, NULL);
     } else if (n == 1 && SvOK(TOPs)) {
         STRLEN l;
         const char *pw = SvPV(TOPs, l);
@@ -339,7 +396,8 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
     return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
 }
 
-int glue_session_hook(void *data, void *ssl, void *sess)
+/* IO::Socket::SSL::_session_new($socket, $session) */
+int glue_session_hook(void *data, iss_conn *c, void *sess)
 {
     ctx_glue *g = data;
     dGLUE_THX(g);
@@ -349,13 +407,13 @@ int glue_session_hook(void *data, void *ssl, void *sess)
     SAVETMPS;
     save_scalar(PL_errgv);
     PUSHMARK(SP);
-    mXPUSHu(PTR2UV(ssl));
+    XPUSHs(conn_sock(aTHX_ c));
     mXPUSHu(PTR2UV(sess));
     PUTBACK;
     n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV))
-        keep_error(aTHX_ g);
+        keep_error(aTHX_ g, c);
     else if (n == 1)
         keep = SvTRUE(TOPs) ? 1 : 0;
     SP -= n;
@@ -365,8 +423,8 @@ int glue_session_hook(void *data, void *ssl, void *sess)
     return keep;
 }
 
-int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
-                       unsigned char *cur_name)
+int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
+                     unsigned char *cur_name)
 {
     ctx_glue *g = data;
     dGLUE_THX(g);
@@ -383,7 +441,7 @@ int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
     n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g);
+        keep_error(aTHX_ g, c);
     } else if (n == 0) {
         rv = 0;                   /* no such key */
     } else if (n >= 2) {
@@ -403,19 +461,21 @@ int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
     return rv;
 }
 
-/* set_msg_callback: ($direction, $ssl_version, $content_type, $buf, $len,
- * $ssl) to IO::Socket::SSL::_msg_callback, which finds the socket. */
+/* set_msg_callback: IO::Socket::SSL::_msg_callback($socket, $direction,
+ * $ssl_version, $content_type, $buf, $len, $ssl). data is the connection. */
 void glue_msg_hook(void *data, int write_p, int version, int content_type,
-                     const void *buf, size_t len, void *ssl)
+                   const void *buf, size_t len, void *ssl)
 {
-    dTHX;
+    iss_conn *c = data;
+    conn_glue *g = iss_conn_owner(c);
+    dGLUE_THX(g);
     dSP;
-    PERL_UNUSED_ARG(data);
     ENTER;
     SAVETMPS;
     save_scalar(PL_errgv);
     PUSHMARK(SP);
-    EXTEND(SP, 6);
+    EXTEND(SP, 7);
+    PUSHs(conn_sock(aTHX_ c));
     mPUSHi(write_p);
     mPUSHi(version);
     mPUSHi(content_type);

@@ -84,18 +84,31 @@ typedef struct {
     SV *passwd_cb;
     SV *ticket_cb;
     SV *ticket_data;
-    SV *error;          /* $@ of a callback that died, reported after OpenSSL returns */
+    SV *error;          /* $@ of a callback without a connection (the key password) */
 #ifdef USE_ITHREADS
     PerlInterpreter *perl;
 #endif
 } ctx_glue;
 
+/* Per connection: its Perl socket (a weak reference) and the $@ of a
+ * callback that died while OpenSSL worked on it. */
+typedef struct {
+    SV *sock;
+    SV *error;
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} conn_glue;
+
 ctx_glue *glue_of(pTHX_ iss_ctx *ctx);
+void glue_conn_attach(pTHX_ iss_conn *c, SV *sock);
+SV *glue_take_callback_error(pTHX_ iss_conn *c);
 void glue_forget_callback_error(pTHX_ iss_conn *c);
-int glue_verify_hook(void *data, int ok, void *store, void *x509, int depth, int err);
+int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
+                     int err);
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size);
-int glue_session_hook(void *data, void *ssl, void *sess);
-int glue_ticket_hook(void *data, const unsigned char *name, unsigned char *key,
+int glue_session_hook(void *data, iss_conn *c, void *sess);
+int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
                      unsigned char *cur_name);
 void glue_msg_hook(void *data, int write_p, int version, int content_type,
                    const void *buf, size_t len, void *ssl);
