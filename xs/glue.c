@@ -651,20 +651,13 @@ static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
     cxt->line = newSV(0);
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
-    cxt->handle_stash = gv_stashpvs("IO::Socket::SSL::SSL_HANDLE", GV_ADD);
-    cxt->print_cv = get_cv("IO::Socket::SSL::SSL_HANDLE::PRINT", 0);
-    cxt->readline_cv = get_cv("IO::Socket::SSL::SSL_HANDLE::READLINE", 0);
-    cxt->methods_gen = (U32)-1;
-    cxt->print_ours = cxt->readline_ours = 0;
-    cxt->fast_calls = 0;
 }
 
 void glue_boot(pTHX)
 {
     MY_CXT_INIT;
-    init_cxt(aTHX_ &MY_CXT);
     /* OpenSSL itself starts with the first context: loading the module stays cheap */
-    glue_fast_ops_install(aTHX);
+    init_cxt(aTHX_ &MY_CXT);
 }
 
 void glue_clone(pTHX)

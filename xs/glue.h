@@ -38,11 +38,6 @@ typedef struct {
     GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
     SV *line;           /* READLINE's result: pp_readline copies it at once, so one
                          * reused scalar saves an allocation per line */
-    HV *handle_stash;   /* IO::Socket::SSL::SSL_HANDLE, for the fast ops */
-    CV *print_cv, *readline_cv;     /* our XS PRINT and READLINE */
-    U32 methods_gen;    /* the stash's method generation when these were checked */
-    int print_ours, readline_ours;  /* the stash still has them */
-    UV fast_calls;      /* prints and readlines that took the fast ops (for tests) */
 } my_cxt_t;
 
 void glue_boot(pTHX);
@@ -131,7 +126,6 @@ SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all);
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied);
 SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
 const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len);
-void glue_fast_ops_install(pTHX);
 
 /* ---- small conversions ---- */
 NV glue_now(void);

@@ -8,13 +8,6 @@ CLONE(...)
     glue_clone(aTHX);
 
 UV
-fast_calls()
-  CODE:
-    RETVAL = glue_cxt(aTHX)->fast_calls;
-  OUTPUT:
-    RETVAL
-
-UV
 openssl_version_number()
   CODE:
     RETVAL = iss_openssl_version_number();
