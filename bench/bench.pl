@@ -36,6 +36,9 @@ the openssl CLI in a temp dir):
   bulk             MiB/s, server syswrite 16 KiB chunks, client sysread 16 KiB (timed on client)
   readline         lines/s, server sends 1e6 x 60-byte lines, client: while (defined($l=<$sock>))
   print            lines/s, client print $sock $line 1e6 x 60 bytes, server sysread + ack
+  readline_rt      readline with the module loaded by require at run time (after the
+                   worker's own ops are compiled, as HTTP::Tiny and LWP load it)
+  print_rt         print, likewise loaded at run time
   memory           KiB RSS per idle client connection (200 conns, own ctx each); server too
   context          ms per IO::Socket::SSL::SSL_Context->new(SSL_verify_mode=>1) with the
                    default CA store (no SSL_ca_file)
@@ -84,6 +87,8 @@ my @workloads = (
     [ bulk            => 'bulk',      { mib => $Q ? 128 : 1024 }, 1, 180 ],
     [ readline        => 'readline',  { lines => $Q ? 100_000 : 1_000_000 }, 1, 300 ],
     [ print           => 'print',     { lines => $Q ? 100_000 : 1_000_000 }, 1, 300 ],
+    [ readline_rt     => 'readline',  { lines => $Q ? 100_000 : 1_000_000, load => 'require' }, 1, 300 ],
+    [ print_rt        => 'print',     { lines => $Q ? 100_000 : 1_000_000, load => 'require' }, 1, 300 ],
     [ memory          => 'memory',    { conns => 200 }, 0, 120 ],
     [ context         => 'context',   { n => $Q ? 50 : 200 }, 0, 180 ],
 );

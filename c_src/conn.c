@@ -82,6 +82,8 @@ void iss_conn_free(iss_conn *c)
     free(c->verify_name);
     if (c->io_free)
         c->io_free(c->io_data);
+    if (c->owner_free)
+        c->owner_free(c->owner);
     free(c->rbuf.data);
     free(c->line.data);
     free(c);
@@ -93,6 +95,14 @@ void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *))
 {
     c->io_free = free_fn;
 }
+
+void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *))
+{
+    c->owner = data;
+    c->owner_free = free_fn;
+}
+
+void *iss_conn_owner(iss_conn *c) { return c->owner; }
 iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
 int iss_conn_fd(iss_conn *c) { return c->fd; }
 const char *iss_conn_error(iss_conn *c) { return c->err; }

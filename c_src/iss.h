@@ -73,16 +73,19 @@ int iss_psl_suffix_labels(const char *host, size_t len, int min_suffix);
 
 /* ---- contexts (ctx.c) ---- */
 /* Perl callback trampolines, registered by the glue. Each runs the Perl code
- * under G_EVAL; a Perl die is recorded by the glue and reported as failure. */
-typedef int (*iss_verify_hook)(void *data, int ok, void *store_ctx, void *x509, int depth,
-                               int err);
+ * under G_EVAL; a Perl die is recorded by the glue and reported as failure.
+ * data is what the glue registered with the context; c is the connection
+ * the callback runs for (NULL when there is none), so the glue can reach
+ * that connection's own data (iss_conn_owner). */
+typedef int (*iss_verify_hook)(void *data, iss_conn *c, int ok, void *store_ctx, void *x509,
+                               int depth, int err);
 typedef int (*iss_passwd_hook)(void *data, int rwflag, char *buf, int size);
-/* A new client session (SSL*, SSL_SESSION*): return 1 to keep the reference. */
-typedef int (*iss_session_hook)(void *data, void *ssl, void *session);
+/* A new client session (SSL_SESSION*): return 1 to keep the reference. */
+typedef int (*iss_session_hook)(void *data, iss_conn *c, void *session);
 /* Ticket keys: name NULL asks for the current key; else for the key of name.
  * Fills key[32] and cur_name[16]; returns 1 found, 0 unknown, -1 error. */
-typedef int (*iss_ticket_hook)(void *data, const unsigned char *name, unsigned char *key,
-                               unsigned char *cur_name);
+typedef int (*iss_ticket_hook)(void *data, iss_conn *c, const unsigned char *name,
+                               unsigned char *key, unsigned char *cur_name);
 
 iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long options);
 void iss_ctx_incref(iss_ctx *ctx);
@@ -168,6 +171,10 @@ iss_conn *iss_conn_new_io(iss_ctx *ctx, int is_server, iss_io_fn rd, iss_io_wfn 
 void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *));
 void iss_conn_set_wait_fd(iss_conn *c, int fd);   /* the outer socket, -1 for none */
 void iss_conn_free(iss_conn *c);          /* frees the SSL*, never sends close_notify */
+/* Data of the glue that lives exactly as long as the connection (its Perl
+ * socket, its callbacks' errors): free_fn runs when the connection is freed. */
+void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *));
+void *iss_conn_owner(iss_conn *c);
 void *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
 iss_ctx *iss_conn_ctx(iss_conn *c);
 int iss_conn_fd(iss_conn *c);

@@ -91,6 +91,8 @@ struct iss_conn {
     iss_io_wfn io_write;
     void *io_data;
     void (*io_free)(void *);
+    void *owner;              /* the glue's data, freed with the connection */
+    void (*owner_free)(void *);
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     int cb_sev;               /* severity of cb_err, -1 when none */

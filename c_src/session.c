@@ -9,19 +9,20 @@
 /* The context the connection was made on. OpenSSL runs the session, ticket
  * and PSK callbacks of that one (the session context), also after SNI moved
  * the connection to a per-host context. */
-static iss_ctx *session_ctx(SSL *ssl)
+static iss_ctx *session_ctx(SSL *ssl, iss_conn **cp)
 {
-    iss_conn *c = SSL_get_ex_data(ssl, iss_conn_ex_index);
+    iss_conn *c = *cp = SSL_get_ex_data(ssl, iss_conn_ex_index);
     return c ? c->ctx : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), iss_ctx_ex_index);
 }
 
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
-    iss_ctx *ctx = session_ctx(ssl);
+    iss_conn *c;
+    iss_ctx *ctx = session_ctx(ssl, &c);
     if (!ctx || !ctx->session_hook)
         return 0;
     /* 1: the hook kept our reference on sess */
-    return ctx->session_hook(ctx->session_data, ssl, sess);
+    return ctx->session_hook(ctx->session_data, c, sess);
 }
 
 void iss_ctx_set_session_hook(iss_ctx *ctx, iss_session_hook fn, void *data)
@@ -65,21 +66,22 @@ int iss_session_is_resumable(void *sess)
 static int ticket_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,
                      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
-    iss_ctx *ctx = session_ctx(ssl);
+    iss_conn *c;
+    iss_ctx *ctx = session_ctx(ssl, &c);
     unsigned char key[32], name[16];
     OSSL_PARAM params[3];
     int r;
     if (!ctx || !ctx->ticket_hook)
         return 0;
     if (enc) {
-        r = ctx->ticket_hook(ctx->ticket_data, NULL, key, name) == 1 ? 1 : -1;
+        r = ctx->ticket_hook(ctx->ticket_data, c, NULL, key, name) == 1 ? 1 : -1;
         if (r == 1) {
             memcpy(key_name, name, 16);
             if (RAND_bytes(iv, 16) <= 0)
                 r = -1;
         }
     } else {
-        r = ctx->ticket_hook(ctx->ticket_data, key_name, key, name) == 1 ? 1 : 0;
+        r = ctx->ticket_hook(ctx->ticket_data, c, key_name, key, name) == 1 ? 1 : 0;
     }                             /* (decrypting, an unknown key: a full handshake) */
     if (r == 1) {
         params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key, 16);
@@ -111,7 +113,8 @@ static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
                                   unsigned int max_identity_len, unsigned char *psk,
                                   unsigned int max_psk_len)
 {
-    iss_ctx *ctx = session_ctx(ssl);
+    iss_conn *c;
+    iss_ctx *ctx = session_ctx(ssl, &c);
     size_t idl;
     (void)hint;
     if (!ctx || !ctx->npsk)
@@ -127,7 +130,8 @@ static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
                                   unsigned int max_psk_len)
 {
-    iss_ctx *ctx = session_ctx(ssl);
+    iss_conn *c;
+    iss_ctx *ctx = session_ctx(ssl, &c);
     int i, dflt = -1;
     if (!ctx)
         return 0;

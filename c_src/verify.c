@@ -290,7 +290,7 @@ int iss_verify_cb(int ok, X509_STORE_CTX *store)
     if (!ctx)
         return ok;
     if (ctx->verify_hook)
-        ok = ctx->verify_hook(ctx->verify_data, ok, store, cert, depth,
+        ok = ctx->verify_hook(ctx->verify_data, c, ok, store, cert, depth,
                               X509_STORE_CTX_get_error(store));
     /* a client that must check the name but cannot find its connection
      * fails closed, as does a pinned peer */

@@ -11,7 +11,7 @@ our $VERSION = '2.099';
 
 use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
 use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF);
-use Scalar::Util qw(dualvar weaken);
+use Scalar::Util qw(dualvar);
 
 require XSLoader;
 XSLoader::load('IO::Socket::SSL', $VERSION);
@@ -164,13 +164,9 @@ sub DEBUG {
 # severity rule (0 fallback, 4 OpenSSL, 5 host name/OCSP, 9 fatal usage): a
 # later error replaces an earlier one only if it is at least as severe.
 
-our $CURRENT_SSL_OBJECT;   # the socket whose handshake is running
-our %SSL_OBJECT;           # SSL* (integer) -> socket (weak), for callbacks that get an SSL*
-
 sub _internal_error {
     my ($self, $error, $severity) = @_;
     $error = dualvar(-1, $error);
-    $self = $CURRENT_SSL_OBJECT if !ref($self) && $CURRENT_SSL_OBJECT;
     if (ref($self)) {
         my $oe = ${*$self}{_SSL_last_err};
         if (!$oe || $oe->[1] <= $severity) {
@@ -467,7 +463,6 @@ sub configure_SSL {
         # configured again while a connection exists (start_SSL on a TLS
         # socket): that one ends here, without close_notify, and the tied
         # handle lets go of it
-        delete $SSL_OBJECT{${*$self}{_SSL_object} || 0};
         $old->free;
         untie *$self;
     }
@@ -520,17 +515,17 @@ sub _new_conn {
         # TLS inside TLS: our records travel through the outer connection
         my $outer_fd = ${*$self}{_SSL_fileno};    # set by _start_SSL_over
         $conn = IO::Socket::SSL::_Conn->new_over($ctx->{_ctx}, $outer, $is_server,
-            defined $outer_fd ? $outer_fd : -1)
+            defined $outer_fd ? $outer_fd : -1, $self)
             or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
     } else {
         my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
         return $self->_internal_error("Socket has no fileno", 9) if !defined $fileno;
-        $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server)
+        $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server, $self)
             or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
     }
     ${*$self}{_SSL_conn}   = $conn;
-    my $ptr = ${*$self}{_SSL_object} = $conn->ptr;
-    weaken($SSL_OBJECT{$ptr} = $self);
+    # the connection knows its socket (weakly), for the callbacks
+    ${*$self}{_SSL_object} = $conn->ptr;
     $conn->set_msg_callback(1) if ${*$self}{_SSL_msg_callback};
     return $conn;
 }
@@ -551,8 +546,9 @@ sub set_msg_callback {
     }
 }
 
+# Called from C with the connection's socket first.
 sub _msg_callback {
-    my $self = $SSL_OBJECT{$_[5]} or return;
+    my $self = shift or return;
     my $cb = ${*$self}{_SSL_msg_callback} or return;
     my ($sub, @arg) = @$cb;
     $sub->($self, @_[0 .. 5], @arg);
@@ -560,8 +556,8 @@ sub _msg_callback {
 
 # A new client session or TLS 1.3 ticket (also after the handshake).
 sub _session_new {
-    my ($ssl, $session) = @_;
-    my $self = $SSL_OBJECT{$ssl} or return 0;
+    my ($self, $session) = @_;
+    $self or return 0;
     my $cache = ${*$self}{_SSL_ctx} && ${*$self}{_SSL_ctx}{session_cache} or return 0;
     my $key = ${*$self}{_SSL_arguments}{SSL_session_key} or return 0;
     $DEBUG >= 3 && DEBUG("new session for <$key> $session");
@@ -628,10 +624,7 @@ sub connect_SSL {
     $SSL_ERROR = undef;
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
-    my $rc = do {
-        local $CURRENT_SSL_OBJECT = $self;
-        $conn->handshake($timeout);
-    };
+    my $rc = $conn->handshake($timeout);
     return _handshake_failed($self, $rc, $conn, 'connect') if $rc != 0;
 
     $DEBUG >= 2 && DEBUG('ssl handshake done');
@@ -745,10 +738,7 @@ sub accept_SSL {
     $SSL_ERROR = undef;
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$socket->blocking;
-    my $rc = do {
-        local $CURRENT_SSL_OBJECT = $socket;
-        $conn->handshake($timeout);
-    };
+    my $rc = $conn->handshake($timeout);
     if ($rc != 0) {
         delete ${*$self}{_SSL_opening}
             unless $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE;
@@ -908,7 +898,6 @@ sub stop_SSL {
             }
             # close() closes even when the goodbye could not be said
         }
-        delete $SSL_OBJECT{${*$self}{_SSL_object} || 0};
         $conn->free;
         delete ${*$self}{_SSL_conn};
         delete ${*$self}{_SSL_object};

@@ -240,21 +240,23 @@ sub _apply_verify {
     if (my $namecb = $self->{verifycn_callback}) {
         my $user = $vcb;
         $vcb = sub {
-            my ($ok, $store, $certname, $error, $cert, $depth) = @_;
-            $ok = $user->(@_) if $user;
-            return $ok if !$ok || $depth != 0;
-            my $sock = $IO::Socket::SSL::CURRENT_SSL_OBJECT or return $ok;
+            my ($ok, $store, $certname, $error, $cert, $depth, $sock) = @_;
+            $ok = $user->(@_[0 .. 5]) if $user;
+            return $ok if !$ok || $depth != 0 || !$sock;
             my $host = ${*$sock}{_SSL_verify_name};
             my $rv = IO::Socket::SSL::verify_hostname_of_cert($host, $cert, { callback => $namecb });
-            IO::Socket::SSL->_internal_error("hostname verification failed", 5) if !$rv;
+            $sock->_internal_error("hostname verification failed", 5) if !$rv;
             return $rv;
         };
     }
-    if ($vcb) {
-        # the value is turned into 0/1 here, inside the G_EVAL of the glue:
-        # an object with an overloaded bool that dies must not unwind OpenSSL
-        my $inner = $vcb;
-        $ctx->set_verify_callback(sub { $inner->(@_) ? 1 : 0 });
+    if (my $inner = $vcb) {
+        # The glue calls this with the reference's six arguments and the
+        # socket of the connection, which only the name check above needs.
+        # The value is turned into 0/1 here, inside the G_EVAL of the glue:
+        # an object with an overloaded bool that dies must not unwind OpenSSL.
+        $ctx->set_verify_callback($self->{verifycn_callback}
+            ? sub { $inner->(@_) ? 1 : 0 }
+            : sub { pop; $inner->(@_) ? 1 : 0 });
     }
 
     # pinned certificates: 'algo$hex', 'algo$pub$hex', or bare hex whose

@@ -1,11 +1,12 @@
 #!perl
-# `print $sock ...` and `<$sock>` on our tied handles run our C code straight
-# from the op (SSL.xs, "fast ops") instead of perl's tie dispatch. They must
-# behave exactly like the dispatch: $, $\ $/, return values, list context,
-# `$x = <$sock>` and `while (<$sock>)`, eof and $., and step aside for
-# everything that is not plainly ours: say, the selected handle, a
-# subclass of the tie class, a redefined PRINT or READLINE, an overloaded
-# <>, a socket after stop_SSL. IO_SOCKET_SSL_NO_FAST_OPS=1 turns them off.
+# `print $sock ...` and `<$sock>` on a TLS socket go through perl's tie
+# dispatch to IO::Socket::SSL::SSL_HANDLE's PRINT and READLINE, each one XS
+# call with its loop in C. They behave as print and readline do: $, $\ $/,
+# return values, list context, `$x = <$sock>` and `while (<$sock>)`, eof and
+# $.; say, the selected handle, a subclass of the tie class, a redefined
+# PRINT or READLINE, an overloaded <> and a socket after stop_SSL all work;
+# so does a thread. The same holds when the module is loaded at run time,
+# after the caller's code is compiled (as HTTP::Tiny and LWP load it).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -13,6 +14,7 @@ use TestLib;
 use Test::More;
 use IO::Socket::SSL;
 use Config;
+use B ();
 
 watchdog(60);
 
@@ -22,7 +24,10 @@ my @CLIENT_SSL = (
     SSL_hostname      => 'localhost',
 );
 
-sub fast { IO::Socket::SSL::_Lib::fast_calls() }
+# one XS call each: the loop over records and lines is in C
+for my $m (qw(PRINT READLINE READ WRITE)) {
+    ok(B::svref_2object(IO::Socket::SSL::SSL_HANDLE->can($m))->XSUB, "SSL_HANDLE::$m is XS");
+}
 
 # Echo server: each line back; "many N\n" sends N numbered lines;
 # "stoptls\n" answers then stop_SSL and echoes plain lines; "quit\n" ends.
@@ -47,10 +52,8 @@ my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT
 
 # ---- print -----------------------------------------------------------------
 {
-    my $f0 = fast();
     my $r = print $s "a", "b", "c\n";
     is($r, 1, 'print returns 1');
-    cmp_ok(fast(), '>', $f0, 'print $sock ran the fast op');
     is(scalar <$s>, "echo:abc\n", 'print LIST joined');
     {
         local $, = '-';
@@ -69,11 +72,9 @@ my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT
 
 # ---- readline ----------------------------------------------------------------
 {
-    my $f0 = fast();
     print $s "many 3\n";
     my $x = <$s>;
     is($x, "line 1\n", '$x = <$sock>');
-    cmp_ok(fast(), '>', $f0, '<$sock> ran the fast op');
     chomp(my $y = <$s>);
     is($y, 'line 2', 'chomp(my $y = <$sock>)');
     my $z = readline($s);
@@ -114,7 +115,6 @@ my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT
 
 # ---- what must take perl's way -------------------------------------------------
 {
-    my $f0 = fast();
     say $s "said";
     is(scalar <$s>, "echo:said\n", 'say $sock works');
 
@@ -131,18 +131,14 @@ my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT
         my $orig_r = \&IO::Socket::SSL::SSL_HANDLE::READLINE;
         local *IO::Socket::SSL::SSL_HANDLE::PRINT = sub { $p++; goto &$orig_p };
         local *IO::Socket::SSL::SSL_HANDLE::READLINE = sub { $r++; goto &$orig_r };
-        my $f1 = fast();
         print $s "wrapped\n";
         is(scalar <$s>, "echo:wrapped\n", 'wrapped PRINT and READLINE work');
         is($p, 1, 'the wrapped PRINT was called');
         is($r, 1, 'the wrapped READLINE was called');
-        is(fast(), $f1, 'no fast op while PRINT and READLINE are not ours');
     }
-    my $f2 = fast();
     print $s "restored\n";
     is(scalar <$s>, "echo:restored\n", 'methods restored');
     is($p + $r, 2, 'the wrappers are gone');
-    cmp_ok(fast(), '>', $f2, 'fast ops again once the methods are ours again');
 
     # a subclass of the tie class gets its own methods
     {
@@ -175,16 +171,14 @@ my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT
     is(scalar <$s>, "echo:after overload\n", 'the socket still reads its own lines');
 }
 
-# ---- errors through the fast print ---------------------------------------------------
+# ---- errors through print ------------------------------------------------------------
 {
     # after stop_SSL the handle is plain: print and <> go to the socket
     print $s "stoptls\n";
     is(scalar <$s>, "stopping\n", 'stoptls answered');
     ok($s->stop_SSL, 'stop_SSL');
-    my $f0 = fast();
     ok((print $s "plain text\n"), 'print after stop_SSL');
     is(scalar <$s>, "plain:plain text\n", 'readline after stop_SSL reads plain text');
-    is(fast(), $f0, 'no fast op on a plain socket');
     close $s;
     my ($status, $res) = wait_child($pid);
     is($status, 0, 'echo server done') or diag $res->{__died__};
@@ -218,24 +212,46 @@ SKIP: {
     my $thr = threads->create(sub {
         my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port3, @CLIENT_SSL)
             or return "connect: $SSL_ERROR";
-        my $f0 = IO::Socket::SSL::_Lib::fast_calls();
         print $c "from thread\n";
         my $l = <$c>;
-        my $f1 = IO::Socket::SSL::_Lib::fast_calls();
         close $c;
-        return join '|', $l, $f1 - $f0;
+        return $l;
     });
     my $res = $thr->join;
-    is($res, "t:from thread\n|2", 'print and readline in a thread take the fast ops');
+    is($res, "t:from thread\n", 'print and readline in a thread');
     my ($status) = wait_child($pid3);
     is($status, 0, 'thread peer done');
 }
 
-# ---- off switch -------------------------------------------------------------------
+# ---- loaded at run time --------------------------------------------------------
+# A program whose print and readline ops were compiled before the module came
+# in (require at run time) gets the same results.
 {
+    my ($pid4, $port4) = fork_server(ssl_listener(), sub {
+        my $c = shift->accept or die;
+        while (defined(my $l = <$c>)) { print $c "rt:$l" }
+    });
     my @inc = map { "-I$_" } grep { !ref } @INC;
-    my $out = `IO_SOCKET_SSL_NO_FAST_OPS=1 $^X @inc -MIO::Socket::SSL -e 'print IO::Socket::SSL::_Lib::fast_calls(), "\\n"'`;
-    is($out, "0\n", 'IO_SOCKET_SSL_NO_FAST_OPS=1 loads fine with no fast ops');
+    my $ca = cert('test-ca.pem');
+    my $code = <<'CODE';
+my ($port, $ca) = @ARGV;
+die "loaded too early\n" if $INC{'IO/Socket/SSL.pm'};
+require IO::Socket::SSL;
+my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+    SSL_ca_file => $ca, SSL_verifycn_name => 'localhost', SSL_hostname => 'localhost')
+    or die "connect: $IO::Socket::SSL::SSL_ERROR\n";
+{ local ($,, $\) = ('-', "\n"); print $c 'a', 'b' or die "print: $!\n"; }
+my $l = <$c>;
+print $l;
+close $c;
+CODE
+    my $out = do {
+        open(my $fh, '-|', $^X, @inc, '-e', $code, $port4, $ca) or die "run perl: $!";
+        local $/;
+        <$fh>;
+    };
+    is($out, "rt:a-b\n", 'require at run time: print with $, and $\\, then <$sock>');
+    kill_child($pid4);
 }
 
 done_testing;

@@ -1,0 +1,669 @@
+/* glue.c: the shared glue between the XS files and the core: checked
+ * handles (ext magic), the one error path to the Perl side, the Perl
+ * callbacks OpenSSL runs (always under G_EVAL: no longjmp across OpenSSL),
+ * and the per-interpreter state. */
+#include "glue.h"
+#include <time.h>
+
+#define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
+START_MY_CXT
+
+my_cxt_t *glue_cxt(pTHX)
+{
+    dMY_CXT;
+    return &MY_CXT;
+}
+
+/* ---- checked handles ---- */
+
+/* A cloned thread gets a dead handle: it must never free what its parent owns. */
+static int mg_dup_dead(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+    PERL_UNUSED_ARG(param);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int conn_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_conn_free((iss_conn *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static int ctx_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    iss_ctx_decref((iss_ctx *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+MGVTBL glue_conn_vtbl = { 0, 0, 0, 0, conn_mg_free, 0, mg_dup_dead, 0 };
+MGVTBL glue_ctx_vtbl = { 0, 0, 0, 0, ctx_mg_free, 0, mg_dup_dead, 0 };
+
+SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class)
+{
+    SV *obj = newSV(0);
+    MAGIC *mg = sv_magicext(obj, NULL, PERL_MAGIC_ext, vtbl, (const char *)ptr, 0);
+    mg->mg_flags |= MGf_DUP;
+    return sv_bless(newRV_noinc(obj), gv_stashpv(class, GV_ADD));
+}
+
+MAGIC *glue_find_mg(pTHX_ SV *sv, MGVTBL *vtbl)
+{
+    if (sv && SvROK(sv))
+        return mg_findext(SvRV(sv), PERL_MAGIC_ext, vtbl);
+    return NULL;
+}
+
+void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what)
+{
+    MAGIC *mg = glue_find_mg(aTHX_ sv, vtbl);
+    if (!mg)
+        croak("not a %s object", what);
+    if (!mg->mg_ptr)
+        croak("%s object is no longer valid (freed or from another thread)", what);
+    return mg->mg_ptr;
+}
+
+#define CONN(sv) ((iss_conn *)glue_unwrap(aTHX_ (sv), &glue_conn_vtbl, "IO::Socket::SSL::_Conn"))
+#define CTX(sv) ((iss_ctx *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))
+
+/* The connection behind a socket: ${*$sock}{_SSL_conn}. NULL when TLS is not
+ * (or no longer) active, so callers fall back to plain socket I/O. */
+iss_conn *glue_sock_conn(pTHX_ SV *self)
+{
+    SV *gv;
+    HV *hv;
+    SV **svp;
+    MAGIC *mg;
+    if (!SvROK(self))
+        return NULL;
+    gv = SvRV(self);
+    if (SvTYPE(gv) != SVt_PVGV || !(hv = GvHV((GV *)gv)))
+        return NULL;
+    svp = hv_fetchs(hv, "_SSL_conn", 0);
+    if (!svp || !(mg = glue_find_mg(aTHX_ *svp, &glue_conn_vtbl)))
+        return NULL;
+    if (!mg->mg_ptr)
+        croak("IO::Socket::SSL: this TLS connection belongs to another thread");
+    return (iss_conn *)mg->mg_ptr;
+}
+
+/* The tie object is a blessed ref to a (weak) ref to the socket. */
+SV *glue_tied_sock(pTHX_ SV *tie)
+{
+    SV *inner;
+    if (!SvROK(tie))
+        croak("bad IO::Socket::SSL::SSL_HANDLE object");
+    inner = SvRV(tie);
+    if (!SvROK(inner))
+        croak("IO::Socket::SSL::SSL_HANDLE: the socket is gone");
+    return inner;
+}
+
+/* The tie object caches the socket's connection object (a counted ref in
+ * ext magic), so `<$sock>` and `print $sock` skip the hash lookup. The
+ * cache is only a shortcut: a connection freed meanwhile reads as NULL. */
+MGVTBL glue_tiecache_vtbl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+
+iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self)
+{
+    MAGIC *mg = mg_findext(SvRV(tie), PERL_MAGIC_ext, &glue_tiecache_vtbl);
+    if (mg) {
+        MAGIC *cm = glue_find_mg(aTHX_ mg->mg_obj, &glue_conn_vtbl);
+        if (cm && cm->mg_ptr)
+            return (iss_conn *)cm->mg_ptr;
+    }
+    return glue_sock_conn(aTHX_ self);
+}
+
+/* After ISS_EINTR: run the pending Perl signal handlers, then find the
+ * connection again from the object the call came in on (a socket, or a
+ * _Conn object): a handler may have closed the socket and so freed the
+ * connection. NULL, with $! = EBADF, when it is gone. */
+iss_conn *glue_after_signal(pTHX_ SV *obj)
+{
+    MAGIC *mg;
+    iss_conn *c;
+    PERL_ASYNC_CHECK();
+    if ((mg = glue_find_mg(aTHX_ obj, &glue_conn_vtbl)))
+        c = (iss_conn *)mg->mg_ptr;
+    else
+        c = glue_sock_conn(aTHX_ obj);
+    if (!c)
+        SETERRNO(EBADF, 0);
+    return c;
+}
+
+/* A host name scheme from Perl: a predefined name, or an array ref of
+ * [wildcards_in_cn, wildcards_in_alt, check_cn, ip_in_cn]. Returns 0 for
+ * undef (no scheme); croaks for an unknown name. */
+int glue_scheme(pTHX_ SV *scheme, iss_scheme *s)
+{
+    memset(s, 0, sizeof *s);
+    if (SvROK(scheme) && SvTYPE(SvRV(scheme)) == SVt_PVAV) {
+        AV *av = (AV *)SvRV(scheme);
+        SV **e;
+        s->check = 1;
+        if ((e = av_fetch(av, 0, 0))) s->wildcards_in_cn = SvIV(*e);
+        if ((e = av_fetch(av, 1, 0))) s->wildcards_in_alt = SvIV(*e);
+        if ((e = av_fetch(av, 2, 0))) s->check_cn = SvIV(*e);
+        if ((e = av_fetch(av, 3, 0))) s->ip_in_cn = SvIV(*e);
+        return 1;
+    }
+    if (!SvOK(scheme))
+        return 0;
+    if (!iss_scheme_by_name(SvPV_nolen(scheme), s))
+        croak("scheme %s not defined", SvPV_nolen(scheme));
+    return 1;
+}
+
+/* ---- errors: every failure goes through the Perl side's one place ---- */
+
+void glue_clear_error(pTHX)
+{
+    dMY_CXT;
+    SV *e = GvSVn(MY_CXT.ssl_error);
+    if (SvOK(e))
+        sv_setsv(e, &PL_sv_undef);
+    SETERRNO(0, 0);
+}
+
+/* Calls IO::Socket::SSL::_io_fail($sock, $status, $what): sets $SSL_ERROR
+ * and $! as the reference does for WANT_* and errors. */
+void glue_io_fail(pTHX_ SV *sock, int status, const char *what)
+{
+    dSP;
+    int saved = errno;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(sock);
+    mXPUSHi(status);
+    mXPUSHp(what, strlen(what));
+    PUTBACK;
+    errno = saved;
+    call_pv("IO::Socket::SSL::_io_fail", G_DISCARD);
+    FREETMPS;
+    LEAVE;
+}
+
+/* The first read that ends at the peer's close_notify tells the Perl side,
+ * which runs SSL_on_peer_shutdown if there is one. */
+void glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
+{
+    if (iss_conn_take_peer_shutdown(c)) {
+        dSP;
+        ENTER;
+        SAVETMPS;
+        PUSHMARK(SP);
+        XPUSHs(sock);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_peer_shutdown", G_DISCARD);
+        FREETMPS;
+        LEAVE;
+    }
+}
+
+/* Falls back to the plain-socket method when TLS is not active. */
+int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
+{
+    dSP;
+    int i, n;
+    PUSHMARK(SP);
+    EXTEND(SP, nargs);
+    for (i = 0; i < nargs; i++)
+        PUSHs(args[i]);
+    PUTBACK;
+    n = call_method(method, ctx);
+    return n;
+}
+
+/* ---- Perl callbacks (run under G_EVAL) ---- */
+
+static void glue_free(void *p)
+{
+    ctx_glue *g = p;
+    dGLUE_THX(g);
+    SvREFCNT_dec(g->verify_cb);
+    SvREFCNT_dec(g->passwd_cb);
+    SvREFCNT_dec(g->ticket_cb);
+    SvREFCNT_dec(g->ticket_data);
+    SvREFCNT_dec(g->error);
+    Safefree(g);
+}
+
+ctx_glue *glue_of(pTHX_ iss_ctx *ctx)
+{
+    ctx_glue *g = iss_ctx_owner(ctx);
+    if (!g) {
+        Newxz(g, 1, ctx_glue);
+#ifdef USE_ITHREADS
+        g->perl = aTHX;
+#endif
+        iss_ctx_set_owner(ctx, g, glue_free);
+    }
+    return g;
+}
+
+/* ---- the glue of one connection ----
+ * As CPython's _ssl: the connection holds a weak reference to its Perl
+ * socket, handed to the callbacks that need it (no process-wide table from
+ * SSL* to socket), and its own slot for a callback's $@. The slot is per
+ * connection, not per context: SNI may move a connection to a per-host
+ * context while it runs, and two handshakes may share one context. */
+static void conn_glue_free(void *p)
+{
+    conn_glue *g = p;
+    dGLUE_THX(g);
+    SvREFCNT_dec(g->sock);
+    SvREFCNT_dec(g->error);
+    Safefree(g);
+}
+
+void glue_conn_attach(pTHX_ iss_conn *c, SV *sock)
+{
+    conn_glue *g;
+    Newxz(g, 1, conn_glue);
+#ifdef USE_ITHREADS
+    g->perl = aTHX;
+#endif
+    if (SvROK(sock)) {
+        g->sock = newRV_inc(SvRV(sock));
+        sv_rvweaken(g->sock);   /* the socket owns the connection, not the reverse */
+    }
+    iss_conn_set_owner(c, g, conn_glue_free);
+}
+
+/* The connection's socket (a new mortal reference), or undef once it is gone. */
+static SV *conn_sock(pTHX_ iss_conn *c)
+{
+    conn_glue *g = c ? iss_conn_owner(c) : NULL;
+    if (g && g->sock && SvROK(g->sock))
+        return sv_2mortal(newRV_inc(SvRV(g->sock)));
+    return &PL_sv_undef;
+}
+
+/* Keeps $@ of a callback that died: on its connection, or on the context
+ * for callbacks without one (the key password while loading). */
+static void keep_error(pTHX_ ctx_glue *g, iss_conn *c)
+{
+    conn_glue *cg = c ? iss_conn_owner(c) : NULL;
+    SV **slot = cg ? &cg->error : &g->error;
+    if (!*slot)
+        *slot = newSV(0);
+    sv_setsv(*slot, ERRSV);
+}
+
+/* The $@ a callback left on this connection (a new SV), and forgets it;
+ * NULL when there is none. */
+SV *glue_take_callback_error(pTHX_ iss_conn *c)
+{
+    conn_glue *g = iss_conn_owner(c);
+    SV *e;
+    if (!g || !g->error || !SvOK(g->error))
+        return NULL;
+    e = newSVsv(g->error);
+    sv_setsv(g->error, &PL_sv_undef);
+    return e;
+}
+
+/* A handshake that worked although a callback died (verify mode none)
+ * leaves nothing behind for a later failure to report as its own. */
+void glue_forget_callback_error(pTHX_ iss_conn *c)
+{
+    SvREFCNT_dec(glue_take_callback_error(aTHX_ c));
+}
+
+/* ($ok, $store, $certname, $error, $cert, $depth, $socket): the reference's
+ * six arguments, and the socket of the connection (undef if none) for the
+ * Perl side's wrapper, which takes it off before the user's callback. */
+int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
+                     int err)
+{
+    ctx_glue *g = data;
+    dGLUE_THX(g);
+    dSP;
+    int n, rv = 0;
+    char *issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
+    char *subject = x509 ? iss_x509_name_oneline(x509, 0) : NULL;
+    SV *certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
+    free(issuer);
+    free(subject);
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    EXTEND(SP, 6);
+    mPUSHi(ok);
+    mPUSHu(PTR2UV(store));
+    mPUSHs(certname);
+    if (err) {
+        char buf[256];
+        iss_err_string((unsigned long)err, buf, sizeof buf);
+        mPUSHp(buf, strlen(buf));
+    } else {
+        mPUSHi(0);
+    }
+    mPUSHu(PTR2UV(x509));
+    mPUSHi(depth);
+    XPUSHs(conn_sock(aTHX_ c));
+    PUTBACK;
+    n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g, c);
+        rv = 0;
+    } else if (n == 1) {
+        rv = SvTRUE(TOPs) ? 1 : 0;
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
+{
+    ctx_glue *g = data;
+    dGLUE_THX(g);
+    dSP;
+    int n, len = -1;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    mXPUSHi(rwflag);
+    PUTBACK;
+    n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g, NULL);
+    } else if (n == 1 && SvOK(TOPs)) {
+        STRLEN l;
+        const char *pw = SvPV(TOPs, l);
+        len = (int)(l < (STRLEN)size ? l : (STRLEN)size);
+        memcpy(buf, pw, len);
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
+}
+
+/* IO::Socket::SSL::_session_new($socket, $session) */
+int glue_session_hook(void *data, iss_conn *c, void *sess)
+{
+    ctx_glue *g = data;
+    dGLUE_THX(g);
+    dSP;
+    int n, keep = 0;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    XPUSHs(conn_sock(aTHX_ c));
+    mXPUSHu(PTR2UV(sess));
+    PUTBACK;
+    n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV))
+        keep_error(aTHX_ g, c);
+    else if (n == 1)
+        keep = SvTRUE(TOPs) ? 1 : 0;
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return keep;
+}
+
+int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
+                     unsigned char *cur_name)
+{
+    ctx_glue *g = data;
+    dGLUE_THX(g);
+    dSP;
+    int n, rv = -1;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    XPUSHs(g->ticket_data ? g->ticket_data : &PL_sv_undef);
+    if (name)
+        mXPUSHp((const char *)name, 16);
+    PUTBACK;
+    n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        keep_error(aTHX_ g, c);
+    } else if (n == 0) {
+        rv = 0;                   /* no such key */
+    } else if (n >= 2) {
+        STRLEN kl, nl;
+        const char *k = SvPV(*(SP - n + 1), kl);
+        const char *nm = SvPV(*(SP - n + 2), nl);
+        if (kl == 32 && nl == 16) {
+            memcpy(key, k, 32);
+            memcpy(cur_name, nm, 16);
+            rv = 1;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+/* set_msg_callback: IO::Socket::SSL::_msg_callback($socket, $direction,
+ * $ssl_version, $content_type, $buf, $len, $ssl). data is the connection. */
+void glue_msg_hook(void *data, int write_p, int version, int content_type,
+                   const void *buf, size_t len, void *ssl)
+{
+    iss_conn *c = data;
+    conn_glue *g = iss_conn_owner(c);
+    dGLUE_THX(g);
+    dSP;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);
+    PUSHMARK(SP);
+    EXTEND(SP, 7);
+    PUSHs(conn_sock(aTHX_ c));
+    mPUSHi(write_p);
+    mPUSHi(version);
+    mPUSHi(content_type);
+    mPUSHp((const char *)buf, len);
+    mPUSHu(len);
+    mPUSHu(PTR2UV(ssl));
+    PUTBACK;
+    call_pv("IO::Socket::SSL::_msg_callback", G_DISCARD | G_EVAL);
+    FREETMPS;
+    LEAVE;
+}
+
+/* ---- SSL_usebio: the transport is another Perl handle ---- */
+
+void glue_io_free(void *p)
+{
+    io_glue *g = p;
+    dGLUE_THX(g);
+    SvREFCNT_dec(g->outer);
+    Safefree(g);
+}
+
+/* $outer->sysread / ->syswrite under G_EVAL; undef with EAGAIN is
+ * would-block, EINTR is a signal. */
+static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *wbuf, size_t len)
+{
+    dGLUE_THX(g);
+    dSP;
+    ssize_t rv = ISS_ERR;
+    int n;
+    SV *buf;
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);    /* a callback never clobbers the caller's $@ */
+    buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
+    PUSHMARK(SP);
+    XPUSHs(g->outer);
+    mXPUSHp(method, strlen(method));
+    XPUSHs(buf);
+    mXPUSHu(len);
+    PUTBACK;
+    /* the Perl side makes the values plain, so reading them cannot die */
+    n = call_pv("IO::Socket::SSL::_usebio_io", G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (SvTRUE(ERRSV)) {
+        SV *err = sv_2mortal(newSVsv(ERRSV));
+        SP -= n;
+        PUSHMARK(SP);
+        XPUSHs(err);
+        PUTBACK;
+        call_pv("IO::Socket::SSL::_usebio_died", G_DISCARD | G_EVAL);
+        SPAGAIN;
+        n = 0;
+    } else if (n == 1) {
+        SV *r = TOPs;
+        if (SvOK(r)) {
+            IV v = SvIV(r);
+            rv = v < 0 ? ISS_ERR : v > (IV)len ? (ssize_t)len : (ssize_t)v;   /* never more than asked */
+            if (rbuf && rv > 0) {
+                STRLEN got;
+                const char *p = SvPV(buf, got);
+                if ((size_t)rv > got)
+                    rv = got;
+                memcpy(rbuf, p, rv);
+            }
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rv = rbuf ? ISS_WANT_READ : ISS_WANT_WRITE;
+        } else if (errno == EINTR) {
+            rv = ISS_EINTR;
+        }
+    }
+    SP -= n;
+    PUTBACK;
+    FREETMPS;
+    LEAVE;
+    return rv;
+}
+
+ssize_t glue_io_read(void *data, char *buf, size_t len)
+{
+    return io_call(data, "sysread", buf, NULL, len);
+}
+
+ssize_t glue_io_write(void *data, const char *buf, size_t len)
+{
+    return io_call(data, "syswrite", NULL, buf, len);
+}
+
+/* ---- I/O helpers ---- */
+NV glue_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+SV *glue_cstr_sv(pTHX_ char *s)
+{
+    SV *sv;
+    if (!s)
+        return &PL_sv_undef;
+    sv = sv_2mortal(newSVpv(s, 0));
+    free(s);
+    return sv;
+}
+
+void glue_alt_push(void *data, int type, const char *val, size_t len)
+{
+    dTHX;
+    AV *av = data;
+    av_push(av, newSViv(type));
+    av_push(av, newSVpvn(val, len));
+}
+
+/* ---- Utils: certificates taken apart and made ---- */
+
+/* croaks "what: <OpenSSL errors>" */
+void glue_croak_ssl(pTHX_ const char *what)
+{
+    char buf[1024];
+    size_t n = iss_err_drain(buf, sizeof buf);
+    croak("%s%s%s", what, n ? ": " : "", n ? buf : "");
+}
+
+static void push_str(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    PERL_UNUSED_ARG(key);
+    av_push((AV *)data, newSVpvn(val, len));
+}
+
+/* name entries: a repeated field becomes a list, in order */
+void glue_put_name_entry(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    HV *hv = data;
+    SV **old = hv_fetch(hv, key, (I32)strlen(key), 0);
+    SV *v = newSVpvn(val, len);
+    if (!old) {
+        (void)hv_store(hv, key, (I32)strlen(key), v, 0);
+    } else if (SvROK(*old) && SvTYPE(SvRV(*old)) == SVt_PVAV) {
+        av_push((AV *)SvRV(*old), v);
+    } else {
+        AV *av = newAV();
+        av_push(av, SvREFCNT_inc(*old));
+        av_push(av, v);
+        (void)hv_store(hv, key, (I32)strlen(key), newRV_noinc((SV *)av), 0);
+    }
+}
+
+void glue_put_eku(void *data, const char *key, const char *val, size_t len)
+{
+    dTHX;
+    SV **list = hv_fetch((HV *)data, key, (I32)strlen(key), 0);
+    if (list && SvROK(*list))
+        av_push((AV *)SvRV(*list), newSVpvn(val, len));
+}
+
+void glue_push_handle(void *data, void *x509)
+{
+    dTHX;
+    av_push((AV *)data, newSVuv(PTR2UV(x509)));
+}
+
+SV *glue_list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509)
+{
+    AV *av = newAV();
+    get(x509, push_str, av);
+    return newRV_noinc((SV *)av);
+}
+
+static void init_cxt(pTHX_ my_cxt_t *cxt)
+{
+    cxt->line = newSV(0);
+    cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
+}
+
+void glue_boot(pTHX)
+{
+    MY_CXT_INIT;
+    /* OpenSSL itself starts with the first context: loading the module stays cheap */
+    init_cxt(aTHX_ &MY_CXT);
+    /* a wait in the core ends as soon as a Perl signal is pending */
+    iss_set_signal_flag((const volatile int *)&PL_sig_pending);
+}
+
+void glue_clone(pTHX)
+{
+    MY_CXT_CLONE;
+    init_cxt(aTHX_ &MY_CXT);
+}

@@ -1,0 +1,143 @@
+/* glue.h: what the XS files (the .xs files in xs/, included by SSL.xs) share with the
+ * glue's C files: checked handles, the error path to the Perl side, the Perl
+ * callbacks OpenSSL runs (under G_EVAL), and the socket I/O loops. The core
+ * (c_src/) stays free of Perl; this layer is the only one that knows both. */
+#ifndef ISS_GLUE_H
+#define ISS_GLUE_H
+
+#define PERL_NO_GET_CONTEXT
+#include "EXTERN.h"
+#include "perl.h"
+#include "XSUB.h"
+
+#include <errno.h>
+#include <string.h>
+#include "iss.h"
+
+/* Our symbols stay inside SSL.so: a same-named symbol elsewhere in the
+ * process must never be called instead (or interpose ours). */
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility push(hidden)
+#endif
+
+/* In PPCODE (SP below the arguments): hand the call to a Perl method. */
+#define FALLBACK(method, nargs, gimme) STMT_START {                      \
+        int n_;                                                        \
+        PUTBACK;                                                       \
+        n_ = glue_call_plain(aTHX_ (method), &ST(0), (nargs), (gimme)); \
+        SPAGAIN;                                                       \
+        XSRETURN(n_);                                                  \
+    } STMT_END
+/* A core status that only says whether it worked (typemap: 1 or 0). */
+typedef int iss_ok_t;
+
+#define ISS_INTERNAL_ERR (-101)   /* tells _io_fail: a usage error, severity 9 */
+
+/* Per-interpreter state (MY_CXT lives in glue.c). */
+typedef struct {
+    GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
+    SV *line;           /* READLINE's result: pp_readline copies it at once, so one
+                         * reused scalar saves an allocation per line */
+} my_cxt_t;
+
+void glue_boot(pTHX);
+void glue_clone(pTHX);
+my_cxt_t *glue_cxt(pTHX);
+
+/* ---- checked handles (ext magic on the object) ---- */
+extern MGVTBL glue_conn_vtbl, glue_ctx_vtbl, glue_tiecache_vtbl;
+SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class);
+MAGIC *glue_find_mg(pTHX_ SV *sv, MGVTBL *vtbl);
+void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what);
+#define CONN(sv) ((iss_conn *)glue_unwrap(aTHX_ (sv), &glue_conn_vtbl, "IO::Socket::SSL::_Conn"))
+#define CTX(sv) ((iss_ctx *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))
+iss_conn *glue_sock_conn(pTHX_ SV *self);
+SV *glue_tied_sock(pTHX_ SV *tie);
+iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self);
+
+iss_conn *glue_after_signal(pTHX_ SV *obj);
+int glue_scheme(pTHX_ SV *scheme, iss_scheme *s);
+
+/* The interpreter a callback from OpenSSL runs in: the one that made g. */
+#ifdef USE_ITHREADS
+#define dGLUE_THX(g) dTHXa((g)->perl)
+#else
+#define dGLUE_THX(g) dTHX
+#endif
+
+/* ---- errors and calls into Perl ---- */
+void glue_clear_error(pTHX);
+void glue_io_fail(pTHX_ SV *sock, int status, const char *what);
+void glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c);
+int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx);
+void glue_conn_gone(pTHX);
+void glue_croak_ssl(pTHX_ const char *what);
+
+/* ---- Perl callbacks (run under G_EVAL) ---- */
+typedef struct {
+    SV *verify_cb;
+    SV *passwd_cb;
+    SV *ticket_cb;
+    SV *ticket_data;
+    SV *error;          /* $@ of a callback without a connection (the key password) */
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} ctx_glue;
+
+/* Per connection: its Perl socket (a weak reference) and the $@ of a
+ * callback that died while OpenSSL worked on it. */
+typedef struct {
+    SV *sock;
+    SV *error;
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} conn_glue;
+
+ctx_glue *glue_of(pTHX_ iss_ctx *ctx);
+void glue_conn_attach(pTHX_ iss_conn *c, SV *sock);
+SV *glue_take_callback_error(pTHX_ iss_conn *c);
+void glue_forget_callback_error(pTHX_ iss_conn *c);
+int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
+                     int err);
+int glue_passwd_hook(void *data, int rwflag, char *buf, int size);
+int glue_session_hook(void *data, iss_conn *c, void *sess);
+int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
+                     unsigned char *cur_name);
+void glue_msg_hook(void *data, int write_p, int version, int content_type,
+                   const void *buf, size_t len, void *ssl);
+
+/* SSL_usebio: the transport is another Perl handle */
+typedef struct {
+    SV *outer;
+#ifdef USE_ITHREADS
+    PerlInterpreter *perl;
+#endif
+} io_glue;
+
+void glue_io_free(void *p);
+ssize_t glue_io_read(void *data, char *buf, size_t len);
+ssize_t glue_io_write(void *data, const char *buf, size_t len);
+
+/* ---- socket I/O (io.c) ---- */
+SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset, int mode);
+SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all);
+int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied);
+SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
+const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len);
+
+/* ---- small conversions ---- */
+NV glue_now(void);
+SV *glue_cstr_sv(pTHX_ char *s);
+void glue_alt_push(void *data, int type, const char *val, size_t len);
+void glue_put_name_entry(void *data, const char *key, const char *val, size_t len);
+void glue_put_eku(void *data, const char *key, const char *val, size_t len);
+void glue_push_handle(void *data, void *x509);
+SV *glue_list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509);
+
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility pop
+#endif
+
+#endif

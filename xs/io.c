@@ -1,0 +1,327 @@
+/* io.c: the socket I/O loops behind sysread/read/peek, syswrite/write,
+ * print and readline (and their tie methods): one XS call each, the loop in C. */
+#include "glue.h"
+
+
+/* Makes buf a byte string able to hold offset+len bytes; returns its start. */
+static char *prepare_buf(pTHX_ SV *buf, SSize_t len, SSize_t *offset)
+{
+    STRLEN cur;
+    char *p;
+    if (SvREADONLY(buf))
+        croak("Modification of a read-only value attempted");
+    if (!SvOK(buf))
+        sv_setpvs(buf, "");
+    (void)SvPV_force(buf, cur);
+    if (SvUTF8(buf))
+        sv_utf8_downgrade(buf, FALSE);
+    cur = SvCUR(buf);
+    if (*offset < 0) {
+        if ((STRLEN)-*offset > cur)
+            croak("Offset outside string");
+        *offset += cur;
+    }
+    p = SvGROW(buf, (STRLEN)(*offset + len + 1));
+    if ((STRLEN)*offset > cur)
+        memset(p + cur, 0, *offset - cur);   /* as sysread pads with NULs */
+    return p;
+}
+
+/* An operation found its connection closed by a Perl callback run inside
+ * OpenSSL (the core has freed it): the call fails as on a closed socket. */
+void glue_conn_gone(pTHX)
+{
+    SETERRNO(EBADF, 0);
+}
+
+static void finish_buf(pTHX_ SV *buf, SSize_t end)
+{
+    SvCUR_set(buf, end);
+    *SvEND(buf) = '\0';
+    SvPOK_only(buf);
+    SvSETMAGIC(buf);
+}
+
+/* sysread/read/peek. all: keep reading until len bytes, EOF or would-block. */
+SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset, int mode)
+{
+    SSize_t got = 0, n;
+    char *p;
+    if (len < 0)
+        croak("Negative length");
+    p = prepare_buf(aTHX_ buf, len, &offset);
+    glue_clear_error(aTHX);
+    for (;;) {
+        if (mode == 2)
+            n = iss_conn_peek(c, p + offset + got, len - got);
+        else
+            n = iss_conn_read(c, p + offset + got, len - got);
+        if (n == ISS_GONE) {
+            glue_conn_gone(aTHX);
+            if (got)
+                finish_buf(aTHX_ buf, offset + got);
+            return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
+        }
+        if (n > 0) {
+            got += n;
+            if (mode == 1 && got < len)
+                continue;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (n == ISS_EINTR && (mode == 1 || got == 0)) {
+            /* Run the Perl handler; read() continues, sysread reports EINTR.
+             * The handler may close the socket or replace $buf: commit what
+             * we have and look everything up again afterwards. */
+            SSize_t at;
+            if (got)
+                finish_buf(aTHX_ buf, offset + got);
+            if (mode != 1) {
+                PERL_ASYNC_CHECK();
+                break;
+            }
+            if (!(c = glue_after_signal(aTHX_ sock)))
+                return got ? sv_2mortal(newSViv(got)) : &PL_sv_undef;
+            at = offset + got;
+            p = prepare_buf(aTHX_ buf, len - got, &at);
+            continue;
+        }
+        break;
+    }
+    if (got == 0 && n < 0) {
+        glue_io_fail(aTHX_ sock, (int)n, "SSL read error");
+        return &PL_sv_undef;
+    }
+    finish_buf(aTHX_ buf, offset + got);
+    if (n == 0 && got == 0)
+        glue_peer_shutdown_check(aTHX_ sock, c);   /* after the buffer is settled */
+    return sv_2mortal(newSViv(got));
+}
+
+/* Writes p[0..len). all=0: one record (syswrite); all=1: everything on a
+ * blocking socket, the partial count at would-block (write); all=2: all of
+ * it even on a non-blocking socket, waiting for the socket as the reference's
+ * write-all does, since print has no count to report a partial write with. */
+SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
+{
+    STRLEN done = 0;
+    SV *copy = NULL;
+    glue_clear_error(aTHX);
+    if (len == 0)
+        return sv_2mortal(newSViv(0));
+    while (done < len) {
+        /* one record per call: between records a pending signal can run */
+        ssize_t n = iss_conn_write(c, p + done, len - done, 0);
+        if (n == ISS_GONE) {
+            glue_conn_gone(aTHX);
+            return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+        }
+        if (n > 0) {
+            done += n;
+            if (!all || done >= len)
+                break;
+            if (!PL_sig_pending)
+                continue;
+            n = ISS_EINTR;        /* a signal arrived meanwhile: let it run */
+        } else if (all == 2 && (n == ISS_WANT_READ || n == ISS_WANT_WRITE)) {
+            n = iss_conn_wait(c, n == ISS_WANT_READ, -1);
+            if (n != ISS_EINTR)
+                continue;
+        }
+        if (n == ISS_EINTR) {
+            /* Run the handler on a private copy of the rest, and find the
+             * connection again: the handler may have closed it. */
+            if (!copy) {
+                copy = sv_2mortal(newSVpvn(p + done, len - done));
+                p = SvPVX(copy) - done;
+            }
+            if (!(c = glue_after_signal(aTHX_ sock)))
+                return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+            continue;
+        }
+        if (done)
+            break;
+        {
+            char what[64];
+            snprintf(what, sizeof what, "SSL write error (%d)", iss_conn_ssl_error(c));
+            glue_io_fail(aTHX_ sock, (int)n, what);
+        }
+        return &PL_sv_undef;
+    }
+    return sv_2mortal(newSVuv(done));
+}
+
+/* The separator as readline sees it: 0 normal, 1 paragraph, 2 record, 3 slurp. */
+static int rs_mode(pTHX_ const char **d, STRLEN *dlen, SSize_t *rec)
+{
+    SV *rs = PL_rs;
+    if (!rs || !SvOK(rs))
+        return 3;
+    if (SvROK(rs)) {
+        IV n = SvIV(SvRV(rs));
+        if (n <= 0)
+            croak("bad value in ref $/: %" IVdf, n);
+        *rec = n;
+        return 2;
+    }
+    *d = SvPV(rs, *dlen);
+    if (*dlen == 0)
+        return 1;
+    return 0;
+}
+
+/* Splits everything that was read into records, for list context. */
+static int push_split(pTHX_ const char *p, STRLEN len, int mode, const char *d, STRLEN dlen,
+                      SSize_t rec)
+{
+    dSP;
+    int count = 0;
+    STRLEN pos = 0;
+    if (mode == 1) {
+        d = "\n\n";
+        dlen = 2;
+    }
+    while (pos < len) {
+        STRLEN end;
+        if (mode == 2) {
+            end = pos + rec < len ? pos + rec : len;
+        } else if (mode == 3) {
+            end = len;
+        } else {
+            const char *hit = dlen == 1 ? memchr(p + pos, d[0], len - pos)
+                                        : memmem(p + pos, len - pos, d, dlen);
+            end = hit ? (STRLEN)(hit - p) + dlen : len;
+            if (hit && mode == 1)
+                while (end < len && p[end] == '\n')
+                    end++;
+        }
+        mXPUSHp(p + pos, end - pos);
+        count++;
+        pos = end;
+    }
+    PUTBACK;
+    return count;
+}
+
+int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
+{
+    dSP;
+    const char *d = "\n", *out = NULL;
+    STRLEN dlen = 1;
+    SSize_t rec = 0, n;
+    int mode = rs_mode(aTHX_ &d, &dlen, &rec), k;
+    glue_clear_error(aTHX);
+    for (;;) {
+        if (gimme == G_LIST || mode == 3)
+            n = iss_conn_readall(c, &out);
+        else if (mode == 2)
+            n = iss_conn_readrec(c, rec, &out);
+        else
+            n = iss_conn_readline(c, d, dlen, mode == 1, &out);
+        if (n == ISS_GONE) {
+            glue_conn_gone(aTHX);
+            c = NULL;
+            n = ISS_ERR;
+            break;
+        }
+        if (n != ISS_EINTR)
+            break;
+        /* the handler may close the socket or change $/ */
+        if (!(c = glue_after_signal(aTHX_ sock))) {
+            n = ISS_ERR;
+            break;
+        }
+        mode = rs_mode(aTHX_ &d, &dlen, &rec);
+    }
+    SPAGAIN;                      /* a handler may have moved the stack */
+    if (n < 0) {
+        if (c)
+            glue_io_fail(aTHX_ sock, (int)n, "SSL read error");
+        SPAGAIN;
+        if (gimme == G_LIST)
+            return 0;
+        XPUSHs(&PL_sv_undef);
+        PUTBACK;
+        return 1;
+    }
+    /* copy the data out before any Perl code (SSL_on_peer_shutdown) runs */
+    if (gimme == G_LIST) {
+        PUTBACK;
+        k = push_split(aTHX_ out, n, mode, d, dlen, rec);
+    } else {
+        if (n == 0 && mode != 3) {
+            XPUSHs(&PL_sv_undef);
+        } else if (tied && n > 0 && mode != 3) {
+            /* Readonly while pp_readline copies it: no copy-on-write sharing,
+             * so the next line reuses this buffer instead of allocating.
+             * (Not when SSL_on_peer_shutdown may run below: it could read
+             * another tied handle into the same scalar.) */
+            my_cxt_t *cx_ = glue_cxt(aTHX);
+            SV *l = cx_->line;
+            SvREADONLY_off(l);
+            sv_setpvn(l, out ? out : "", n);
+            SvREADONLY_on(l);
+            XPUSHs(l);
+        } else {
+            mXPUSHp(out ? out : "", n);
+        }
+        PUTBACK;
+        k = 1;
+    }
+    if (n == 0 || gimme == G_LIST || mode == 3)
+        glue_peer_shutdown_check(aTHX_ sock, c);
+    return k;
+}
+
+/* Writes the print list joined by $, and followed by $\. */
+SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
+{
+    SV *ofs = PL_ofsgv ? GvSV(PL_ofsgv) : NULL;
+    SV *ors = PL_ors_sv;
+    STRLEN ofslen = 0;
+    int has_ofs = ofs && SvOK(ofs) && (SvPV(ofs, ofslen), ofslen > 0);
+    int has_ors = ors && SvOK(ors);
+    STRLEN len;
+    const char *p;
+    SV *tmp;
+    int i;
+    if (count == 1 && !has_ors) {
+        p = SvPV(items[0], len);
+        return glue_write(aTHX_ sock, c, p, len, 2);
+    }
+    tmp = sv_2mortal(newSVpvs(""));
+    for (i = 0; i < count; i++) {
+        if (i && has_ofs)
+            sv_catsv(tmp, ofs);
+        sv_catsv(tmp, items[i]);
+    }
+    if (has_ors)
+        sv_catsv(tmp, ors);
+    p = SvPV(tmp, len);
+    return glue_write(aTHX_ sock, c, p, len, 2);
+}
+
+/* syswrite/WRITE's (buf, len, offset) as the reference reads them: a length
+ * of 0 or undef means the whole buffer, a negative offset counts from the
+ * end. Returns the start and sets *len; NULL (after reporting "Invalid
+ * offset") when the offset lies beyond the buffer. */
+const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len)
+{
+    STRLEN blen;
+    const char *p = SvPV(buf, blen);
+    *len = SvOK(lensv) && SvIV(lensv) > 0 ? (STRLEN)SvIV(lensv) : blen;
+    if (offset < 0) {
+        if ((STRLEN)-offset > blen)
+            croak("Offset outside string");
+        offset += blen;
+    }
+    if ((STRLEN)offset > blen) {
+        glue_clear_error(aTHX);
+        glue_io_fail(aTHX_ sock, ISS_INTERNAL_ERR, "Invalid offset for SSL write");
+        return NULL;
+    }
+    if (*len > blen - offset)
+        *len = blen - offset;
+    return p + offset;
+}
