@@ -5,6 +5,9 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -188,6 +191,33 @@ static int status_of(iss_conn *c, int r)
     }
 }
 
+/* The first write after a handshake must not wait for an ACK. The last
+ * flight of the handshake (the server's tickets in TLS 1.3, its Finished in
+ * TLS 1.2) is still unacknowledged then; Nagle holds a small write back until
+ * it is, and a peer with nothing to say delays its ACK (40 ms on Linux): every
+ * server that speaks first (SMTP, IMAP, POP3, FTP banners) stalled that long.
+ * So TCP_NODELAY is on from the end of the handshake until the first write
+ * has gone out, then the socket's own setting is back. */
+static void first_write_push_begin(iss_conn *c)
+{
+    int v = 0, on = 1;
+    socklen_t l = sizeof v;
+    if (c->fd < 0 || c->push_first_write)
+        return;
+    if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &l) != 0 || v)
+        return;                   /* not TCP, or the user turned Nagle off */
+    if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0)
+        c->push_first_write = 1;
+}
+
+static void first_write_push_end(iss_conn *c)
+{
+    int off = 0, saved = errno;
+    c->push_first_write = 0;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &off, sizeof off);
+    errno = saved;
+}
+
 /* A bounded blocking operation runs on a non-blocking descriptor and polls;
  * returns the flags to put back afterwards, -1 when nothing is to change. */
 static int nonblock_begin(int fd)
@@ -246,6 +276,7 @@ static int op_handshake(iss_conn *c, double timeout)
             /* record types are visible up to TLS 1.2: reading ahead is safe
              * there (biosock.c) */
             iss_ssl_socket_speculate(c->ssl, SSL_version(c->ssl) < TLS1_3_VERSION);
+            first_write_push_begin(c);
             rc = ISS_OK;
             break;
         }
@@ -419,6 +450,8 @@ static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
         errno = 0;
         r = SSL_write(c->ssl, buf + done, (int)chunk);
         if (r > 0) {
+            if (c->push_first_write)
+                first_write_push_end(c);
             done += r;
             if (!all)
                 break;
