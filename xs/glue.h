@@ -9,6 +9,7 @@
 #include "EXTERN.h"
 #include "perl.h"
 #include "XSUB.h"
+#include "ppport.h"         /* the XS API back to perl 5.14 (G_LIST, ...) */
 
 #include <errno.h>
 #include <string.h>

@@ -184,7 +184,7 @@ x509_as_hash(UV x509)
     const void *x = INT2PTR(const void *, x509);
     HV *h, *subj, *iss, *eku;
     AV *ext;
-    long long nb, na;
+    long long not_before, not_after;
     char buf[256], *serial;
     int i, n;
     if (!x)
@@ -192,9 +192,9 @@ x509_as_hash(UV x509)
     h = newHV();
     RETVAL = newRV_noinc((SV *)h);
     (void)hv_stores(h, "version", newSViv(iss_x509_version(x)));
-    iss_x509_validity(x, &nb, &na);
-    (void)hv_stores(h, "not_before", newSViv((IV)nb));
-    (void)hv_stores(h, "not_after", newSViv((IV)na));
+    iss_x509_validity(x, &not_before, &not_after);
+    (void)hv_stores(h, "not_before", newSViv((IV)not_before));
+    (void)hv_stores(h, "not_after", newSViv((IV)not_after));
     serial = iss_x509_serial_dec(x);
     (void)hv_stores(h, "serial", serial ? newSVpv(serial, 0) : newSV(0));
     free(serial);
