@@ -228,6 +228,8 @@ sub print_row {
         push @extra, "n=$x->{n}" if $name =~ /^handshake/;
         push @extra, "default_ca: $x->{default_ca}" if $x->{default_ca};
         push @extra, sprintf("%.2f s", $x->{elapsed}) if $x->{elapsed};
+        push @extra, sprintf("%.0f %s per client CPU second", $x->{cpu_rate}, $x->{unit})
+            if $x->{cpu_rate};
         printf "    %-4s %s\n", $iname, join('; ', @extra) if @extra;
     }
 }

@@ -43,6 +43,10 @@ my %common_cli = (
     SSL_ca_file         => "$certdir/ca.crt",
 );
 
+# CPU seconds (user + system) of this process: on a busy machine a rate per
+# CPU second says more about the code than one per wall-clock second.
+sub cpu { my @t = times; $t[0] + $t[1] }
+
 sub result {
     my %r = @_;
     $r{impl_version} = $IO::Socket::SSL::VERSION;
@@ -201,16 +205,19 @@ $W{readline} = sub {
     my $sock = connect_cli($port);
     my ($n, $bytes, $bad) = (0, 0, 0);
     my $t0 = time;
+    my $c0 = cpu();
     while (defined(my $l = <$sock>)) {
         $n++;
         $bytes += length $l;
     }
+    my $cpu = cpu() - $c0;
     my $el = time - $t0;
     $sock->close;
     stop_servers();
     die "readline: got $n lines / $bytes bytes, expected $lines / " . ($lines * 60) . "\n"
         unless $n == $lines && $bytes == $lines * 60;
-    result(value => $n / $el, unit => 'lines/s', lines => $n, elapsed => $el);
+    result(value => $n / $el, unit => 'lines/s', lines => $n, elapsed => $el,
+        cpu => $cpu, cpu_rate => $cpu > 0 ? $n / $cpu : undef);
 };
 
 # print: client does print $sock $line N times; server drains with sysread and
@@ -234,9 +241,11 @@ $W{print} = sub {
     });
     my $sock = connect_cli($port);
     my $t0 = time;
+    my $c0 = cpu();
     for (1 .. $lines) {
         print $sock $line or die "print failed: $! $IO::Socket::SSL::SSL_ERROR\n";
     }
+    my $cpu = cpu() - $c0;
     my ($ack, $buf) = ('', '');
     while ($ack !~ /\n/) {
         my $n = $sock->sysread($buf, 100) or die "no ack from server\n";
@@ -246,7 +255,8 @@ $W{print} = sub {
     $sock->close;
     stop_servers();
     die "print: server got '$ack', expected $total bytes\n" unless $ack eq "GOT $total\n";
-    result(value => $lines / $el, unit => 'lines/s', lines => $lines, elapsed => $el);
+    result(value => $lines / $el, unit => 'lines/s', lines => $lines, elapsed => $el,
+        cpu => $cpu, cpu_rate => $cpu > 0 ? $lines / $cpu : undef);
 };
 
 # Memory per idle connection.  One warm-up connection first, then N

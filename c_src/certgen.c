@@ -27,12 +27,12 @@ static EVP_PKEY *keygen(int type, int bits, int curve_nid)
     return k;
 }
 
-void *iss_pkey_create_rsa(int bits)
+iss_pkey *iss_pkey_create_rsa(int bits)
 {
     return keygen(EVP_PKEY_RSA, bits, 0);
 }
 
-void *iss_pkey_create_ec(const char *curve)
+iss_pkey *iss_pkey_create_ec(const char *curve)
 {
     int nid = EC_curve_nist2nid(curve);       /* "P-256" */
     if (nid == NID_undef)
@@ -42,13 +42,13 @@ void *iss_pkey_create_ec(const char *curve)
     return keygen(EVP_PKEY_EC, 0, nid);
 }
 
-void *iss_x509_new(void)
+iss_x509 *iss_x509_new(void)
 {
     return X509_new();
 }
 
 /* serial as a decimal string of any size */
-int iss_x509_set_serial(void *x509, const char *dec)
+int iss_x509_set_serial(iss_x509 *x509, const char *dec)
 {
     BIGNUM *bn = NULL;
     int n = BN_dec2bn(&bn, dec);
@@ -58,12 +58,12 @@ int iss_x509_set_serial(void *x509, const char *dec)
     return ok;
 }
 
-int iss_x509_set_version(void *x509, long version)
+int iss_x509_set_version(iss_x509 *x509, long version)
 {
     return X509_set_version(x509, version);
 }
 
-int iss_x509_set_validity(void *x509, long long not_before, long long not_after)
+int iss_x509_set_validity(iss_x509 *x509, long long not_before, long long not_after)
 {
     return ASN1_TIME_set(X509_getm_notBefore(x509), (time_t)not_before) != NULL
         && ASN1_TIME_set(X509_getm_notAfter(x509), (time_t)not_after) != NULL;
@@ -71,7 +71,7 @@ int iss_x509_set_validity(void *x509, long long not_before, long long not_after)
 
 /* One subject entry: as UTF-8 text when it is valid UTF-8 for the field,
  * else as T61String, else as octets, as the reference tries them. */
-int iss_x509_subject_add(void *x509, const char *field, const char *val, size_t len)
+int iss_x509_subject_add(iss_x509 *x509, const char *field, const char *val, size_t len)
 {
     X509_NAME *n = X509_get_subject_name(x509);
     static const int types[] = { MBSTRING_UTF8, V_ASN1_T61STRING, V_ASN1_OCTET_STRING };
@@ -87,14 +87,14 @@ int iss_x509_subject_add(void *x509, const char *field, const char *val, size_t 
     return 0;
 }
 
-int iss_x509_set_pubkey(void *x509, void *pkey)
+int iss_x509_set_pubkey(iss_x509 *x509, iss_pkey *pkey)
 {
     return X509_set_pubkey(x509, pkey);
 }
 
 /* An extension in openssl.cnf syntax ("critical,CA:TRUE", "hash", ...);
  * issuer is the signing certificate (x509 itself when self-signed). */
-int iss_x509_add_ext(void *x509, void *issuer, int nid, const char *value)
+int iss_x509_add_ext(iss_x509 *x509, iss_x509 *issuer, int nid, const char *value)
 {
     X509V3_CTX v3;
     X509_EXTENSION *e;
@@ -110,7 +110,7 @@ int iss_x509_add_ext(void *x509, void *issuer, int nid, const char *value)
 }
 
 /* 1 signed, 0 OpenSSL error, -1 unknown digest */
-int iss_x509_sign(void *x509, void *issuer, void *key, const char *digest)
+int iss_x509_sign(iss_x509 *x509, iss_x509 *issuer, iss_pkey *key, const char *digest)
 {
     const EVP_MD *md = NULL;
     int id = EVP_PKEY_base_id(key);

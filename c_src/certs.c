@@ -106,7 +106,7 @@ int iss_ctx_use_key_file(iss_ctx *ctx, const char *file)
     return ISS_ERR;
 }
 
-int iss_ctx_use_cert_x509(iss_ctx *ctx, void *x509, int is_chain)
+int iss_ctx_use_cert_x509(iss_ctx *ctx, iss_x509 *x509, int is_chain)
 {
     int ok;
     if (is_chain) {
@@ -123,7 +123,7 @@ int iss_ctx_use_cert_x509(iss_ctx *ctx, void *x509, int is_chain)
     return ISS_ERR;
 }
 
-int iss_ctx_use_key_pkey(iss_ctx *ctx, void *pkey)
+int iss_ctx_use_key_pkey(iss_ctx *ctx, iss_pkey *pkey)
 {
     if (SSL_CTX_use_PrivateKey(ctx->ssl_ctx, (EVP_PKEY *)pkey))
         return ISS_OK;

@@ -92,7 +92,7 @@ void iss_conn_free(iss_conn *c)
     free(c);
 }
 
-void *iss_conn_ssl(iss_conn *c) { return c->ssl; }
+iss_ssl *iss_conn_ssl(iss_conn *c) { return c->ssl; }
 
 void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *))
 {

@@ -77,7 +77,7 @@ void iss_ctx_decref(iss_ctx *ctx)
     free(ctx);
 }
 
-void *iss_ctx_ssl_ctx(iss_ctx *ctx) { return ctx->ssl_ctx; }
+iss_ssl_ctx *iss_ctx_ssl_ctx(iss_ctx *ctx) { return ctx->ssl_ctx; }
 
 void iss_ctx_set_owner(iss_ctx *ctx, void *data, void (*free_fn)(void *))
 {

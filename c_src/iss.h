@@ -25,6 +25,16 @@
 typedef struct iss_ctx iss_ctx;
 typedef struct iss_conn iss_conn;
 
+/* OpenSSL's own types, named by their struct tags: the compiler checks what
+ * crosses this boundary, while the glue needs no OpenSSL header. (OpenSSL's
+ * X509, EVP_PKEY, ... are typedefs of these same structs.) */
+typedef struct x509_st iss_x509;                    /* X509 */
+typedef struct evp_pkey_st iss_pkey;                /* EVP_PKEY */
+typedef struct ssl_st iss_ssl;                      /* SSL */
+typedef struct ssl_ctx_st iss_ssl_ctx;              /* SSL_CTX */
+typedef struct ssl_session_st iss_session;          /* SSL_SESSION */
+typedef struct x509_store_ctx_st iss_x509_store_ctx;   /* X509_STORE_CTX */
+
 /* ---- library (lib.c) ---- */
 int iss_init(void);
 unsigned long iss_openssl_version_number(void);
@@ -37,15 +47,6 @@ void iss_err_string(unsigned long e, char *buf, size_t len);
 /* Registers the embedding interpreter's "signal pending" flag (fdwait.c):
  * a wait that would block returns ISS_EINTR at once while it is set. */
 void iss_set_signal_flag(const volatile int *flag);
-/* SSL_(CTX_)set/clear/get_mode on a raw handle, for the Net::SSLeay subset. */
-long iss_raw_mode(int is_ctx, void *p, long set, long clear);
-/* DH* and BIO* for the Net::SSLeay subset (SSL_dh takes a DH*). */
-void *iss_raw_bio_new_file(const char *path, const char *mode);
-void iss_raw_bio_free(void *bio);
-void *iss_raw_pem_read_dh(void *bio);
-void iss_raw_dh_free(void *dh);
-unsigned long long iss_raw_options(int is_ctx, void *p, unsigned long long set,
-                                   unsigned long long clear);
 
 /* ---- host name schemes (verify.c) ---- */
 enum { ISS_WILD_NONE = 0, ISS_WILD_FULL_LABEL, ISS_WILD_LEFTMOST, ISS_WILD_ANYWHERE };
@@ -63,7 +64,7 @@ typedef struct iss_scheme {
 int iss_scheme_by_name(const char *name, iss_scheme *s);
 /* The reference's verify_hostname_of_cert on an X509* (given as pointer).
  * Returns 1 match, 0 no match. */
-int iss_verify_hostname(const void *x509, const char *name, size_t namelen,
+int iss_verify_hostname(const iss_x509 *x509, const char *name, size_t namelen,
                         const iss_scheme *s);
 
 /* ---- public suffixes (psl.c) ---- */
@@ -77,11 +78,11 @@ int iss_psl_suffix_labels(const char *host, size_t len, int min_suffix);
  * data is what the glue registered with the context; c is the connection
  * the callback runs for (NULL when there is none), so the glue can reach
  * that connection's own data (iss_conn_owner). */
-typedef int (*iss_verify_hook)(void *data, iss_conn *c, int ok, void *store_ctx, void *x509,
-                               int depth, int err);
+typedef int (*iss_verify_hook)(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store_ctx,
+                               iss_x509 *x509, int depth, int err);
 typedef int (*iss_passwd_hook)(void *data, int rwflag, char *buf, int size);
 /* A new client session (SSL_SESSION*): return 1 to keep the reference. */
-typedef int (*iss_session_hook)(void *data, iss_conn *c, void *session);
+typedef int (*iss_session_hook)(void *data, iss_conn *c, iss_session *session);
 /* Ticket keys: name NULL asks for the current key; else for the key of name.
  * Fills key[32] and cur_name[16]; returns 1 found, 0 unknown, -1 error. */
 typedef int (*iss_ticket_hook)(void *data, iss_conn *c, const unsigned char *name,
@@ -90,7 +91,7 @@ typedef int (*iss_ticket_hook)(void *data, iss_conn *c, const unsigned char *nam
 iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long options);
 void iss_ctx_incref(iss_ctx *ctx);
 void iss_ctx_decref(iss_ctx *ctx);        /* NULL is fine */
-void *iss_ctx_ssl_ctx(iss_ctx *ctx);      /* borrowed SSL_CTX* */
+iss_ssl_ctx *iss_ctx_ssl_ctx(iss_ctx *ctx);      /* borrowed SSL_CTX* */
 const char *iss_ctx_error(iss_ctx *ctx);  /* OpenSSL text of the last failure */
 int iss_ctx_is_server(iss_ctx *ctx);
 /* Data of the glue (callbacks) that lives exactly as long as the context:
@@ -108,7 +109,6 @@ int iss_ctx_set_session_id_context(iss_ctx *ctx, const char *id, size_t len);
 int iss_ctx_set_groups(iss_ctx *ctx, const char *list);
 int iss_ctx_set_dh_pem(iss_ctx *ctx, const char *pem, size_t len);   /* NULL: built-in group */
 int iss_ctx_set_dh_file(iss_ctx *ctx, const char *file);
-int iss_ctx_set_dh_handle(iss_ctx *ctx, void *dh);   /* a DH* (Net::SSLeay's) */
 int iss_ctx_set_verify_flags(iss_ctx *ctx, unsigned long flags);
 /* SSL_fingerprint: a leaf whose digest is listed is accepted even when the
  * chain fails; with force, only listed leaves are accepted. */
@@ -131,11 +131,11 @@ int iss_conn_npn_selected(iss_conn *c, const char **p, unsigned int *len);
 
 /* ---- sessions, tickets, PSK (session.c) ---- */
 void iss_ctx_set_session_hook(iss_ctx *ctx, iss_session_hook fn, void *data);
-int iss_conn_set_session(iss_conn *c, void *sess);
-void *iss_conn_get1_session(iss_conn *c);
-void iss_session_free(void *sess);
-int iss_session_up_ref(void *sess);
-int iss_session_is_resumable(void *sess);
+int iss_conn_set_session(iss_conn *c, iss_session *sess);
+iss_session *iss_conn_get1_session(iss_conn *c);
+void iss_session_free(iss_session *sess);
+int iss_session_up_ref(iss_session *sess);
+int iss_session_is_resumable(iss_session *sess);
 void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data);
 /* Client: the first entry is used; server: '' is the key for other identities. */
 int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key, size_t len);
@@ -145,9 +145,9 @@ int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key
 int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir);
 /* The process-wide default store for (file, dir), parsed once and shared. */
 int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir);
-int iss_ctx_add_ca_x509(iss_ctx *ctx, void *x509);
+int iss_ctx_add_ca_x509(iss_ctx *ctx, iss_x509 *x509);
 int iss_ctx_load_crl_file(iss_ctx *ctx, const char *file);
-int iss_ctx_add_client_ca(iss_ctx *ctx, void *x509);
+int iss_ctx_add_client_ca(iss_ctx *ctx, iss_x509 *x509);
 int iss_ctx_load_client_ca_file(iss_ctx *ctx, const char *file);
 void iss_store_forget_defaults(void);
 
@@ -156,8 +156,8 @@ void iss_store_forget_defaults(void);
  * *got_key is set when the file also carried the private key (PKCS#12). */
 int iss_ctx_use_cert_file(iss_ctx *ctx, const char *file, int *got_key, const char **fmt);
 int iss_ctx_use_key_file(iss_ctx *ctx, const char *file);
-int iss_ctx_use_cert_x509(iss_ctx *ctx, void *x509, int is_chain);
-int iss_ctx_use_key_pkey(iss_ctx *ctx, void *pkey);
+int iss_ctx_use_cert_x509(iss_ctx *ctx, iss_x509 *x509, int is_chain);
+int iss_ctx_use_key_pkey(iss_ctx *ctx, iss_pkey *pkey);
 int iss_ctx_check_key(iss_ctx *ctx);
 
 /* ---- connections (conn.c) ---- */
@@ -175,7 +175,7 @@ void iss_conn_free(iss_conn *c);          /* frees the SSL*, never sends close_n
  * socket, its callbacks' errors): free_fn runs when the connection is freed. */
 void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *));
 void *iss_conn_owner(iss_conn *c);
-void *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
+iss_ssl *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
 iss_ctx *iss_conn_ctx(iss_conn *c);
 int iss_conn_fd(iss_conn *c);
 const char *iss_conn_error(iss_conn *c);  /* OpenSSL text of the last failure */
@@ -187,7 +187,7 @@ void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity);
 const char *iss_conn_warning(iss_conn *c);   /* a warning to emit after the handshake */
 
 typedef void (*iss_msg_hook)(void *data, int write_p, int version, int content_type,
-                             const void *buf, size_t len, void *ssl);
+                             const void *buf, size_t len, iss_ssl *ssl);
 void iss_conn_set_msg_hook(iss_conn *c, iss_msg_hook fn, void *data);
 int iss_conn_set_sni(iss_conn *c, const char *host);
 int iss_conn_set_verify_name(iss_conn *c, const char *name);
@@ -227,63 +227,63 @@ int iss_conn_version(iss_conn *c);
 const char *iss_conn_cipher(iss_conn *c);
 int iss_conn_session_reused(iss_conn *c);
 const char *iss_conn_servername(iss_conn *c);
-void *iss_conn_peer_cert(iss_conn *c);     /* borrowed, cached X509* or NULL */
+iss_x509 *iss_conn_peer_cert(iss_conn *c);     /* borrowed, cached X509* or NULL */
 void iss_conn_forget_peer_cert(iss_conn *c);
-void *iss_conn_own_cert(iss_conn *c);      /* borrowed X509* or NULL */
+iss_x509 *iss_conn_own_cert(iss_conn *c);      /* borrowed X509* or NULL */
 /* The peer's chain, leaf first, borrowed from the connection. */
-int iss_conn_peer_chain(iss_conn *c, void **out, int max);
+int iss_conn_peer_chain(iss_conn *c, iss_x509 **out, int max);
 /* 1 once, the first time a read ended at the peer's close_notify. */
 int iss_conn_take_peer_shutdown(iss_conn *c);
 /* X509_NAME_oneline of subject (which=0) or issuer (1); returns malloc'd string. */
-char *iss_x509_name_oneline(const void *x509, int which);
+char *iss_x509_name_oneline(const iss_x509 *x509, int which);
 /* Common name as X509_NAME_get_text_by_NID returns it; malloc'd, may be NULL. */
-char *iss_x509_common_name(const void *x509, size_t *len);
+char *iss_x509_common_name(const iss_x509 *x509, size_t *len);
 /* subjectAltNames: calls fn(type, value, len) per entry; IPs packed. */
-int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, size_t),
+int iss_x509_alt_names(const iss_x509 *x509, void (*fn)(void *, int, const char *, size_t),
                        void *data);
 /* Digest of the certificate or (pubkey=1) its public key; returns length or -1. */
-int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned char *out);
+int iss_x509_digest(const iss_x509 *x509, const char *algo, int pubkey, unsigned char *out);
 
 /* Certificates as raw handles for IO::Socket::SSL::Utils: new references
  * that the caller frees with iss_x509_free. */
-void *iss_x509_from_pem_file(const char *file);
-void *iss_x509_from_pem(const char *pem, size_t len);
-char *iss_x509_to_pem(const void *x509, size_t *len);   /* malloc'd */
-void iss_x509_free(void *x509);
-void *iss_pkey_from_pem(const char *pem, size_t len, int is_file);   /* EVP_PKEY* */
-char *iss_pkey_to_pem(const void *pkey, size_t *len);
-void iss_pkey_free(void *pkey);
+iss_x509 *iss_x509_from_pem_file(const char *file);
+iss_x509 *iss_x509_from_pem(const char *pem, size_t len);
+char *iss_x509_to_pem(const iss_x509 *x509, size_t *len);   /* malloc'd */
+void iss_x509_free(iss_x509 *x509);
+iss_pkey *iss_pkey_from_pem(const char *pem, size_t len, int is_file);   /* EVP_PKEY* */
+char *iss_pkey_to_pem(const iss_pkey *pkey, size_t *len);
+void iss_pkey_free(iss_pkey *pkey);
 
 /* The parts of a certificate CERT_asHash reports (x509info.c). Lists are
  * handed out one value at a time through fn; key says what a value is
  * where a list mixes kinds (name entries: the field's long name). */
 typedef void (*iss_str_fn)(void *data, const char *key, const char *val, size_t len);
-long iss_x509_version(const void *x509);
-void iss_x509_validity(const void *x509, long long *not_before, long long *not_after);
-char *iss_x509_serial_dec(const void *x509);             /* malloc'd */
-int iss_x509_sigalg(const void *x509, char *buf, size_t len);
-void iss_x509_name_entries(const void *x509, int which, iss_str_fn fn, void *data);
-void iss_x509_crl_uris(const void *x509, iss_str_fn fn, void *data);
-void iss_x509_ocsp_uris(const void *x509, iss_str_fn fn, void *data);
-void iss_x509_key_usage(const void *x509, iss_str_fn fn, void *data);
-void iss_x509_ext_key_usage(const void *x509, iss_str_fn fn, void *data);
-int iss_x509_ext_count(const void *x509);
-int iss_x509_list_from_pem_file(const char *file, void (*fn)(void *, void *), void *data);
-char *iss_x509_ext_get(const void *x509, int i, char *name, size_t namelen, int *nid,
+long iss_x509_version(const iss_x509 *x509);
+void iss_x509_validity(const iss_x509 *x509, long long *not_before, long long *not_after);
+char *iss_x509_serial_dec(const iss_x509 *x509);             /* malloc'd */
+int iss_x509_sigalg(const iss_x509 *x509, char *buf, size_t len);
+void iss_x509_name_entries(const iss_x509 *x509, int which, iss_str_fn fn, void *data);
+void iss_x509_crl_uris(const iss_x509 *x509, iss_str_fn fn, void *data);
+void iss_x509_ocsp_uris(const iss_x509 *x509, iss_str_fn fn, void *data);
+void iss_x509_key_usage(const iss_x509 *x509, iss_str_fn fn, void *data);
+void iss_x509_ext_key_usage(const iss_x509 *x509, iss_str_fn fn, void *data);
+int iss_x509_ext_count(const iss_x509 *x509);
+int iss_x509_list_from_pem_file(const char *file, void (*fn)(void *, iss_x509 *), void *data);
+char *iss_x509_ext_get(const iss_x509 *x509, int i, char *name, size_t namelen, int *nid,
                        int *critical, size_t *textlen);
 
 /* Making keys and certificates (certgen.c): 0/NULL on failure, with the
  * OpenSSL error queued for iss_err_drain. */
-void *iss_pkey_create_rsa(int bits);
-void *iss_pkey_create_ec(const char *curve);      /* NULL, nothing queued: unknown curve */
-void *iss_x509_new(void);
-int iss_x509_set_serial(void *x509, const char *dec);
-int iss_x509_set_version(void *x509, long version);
-int iss_x509_set_validity(void *x509, long long not_before, long long not_after);
-int iss_x509_subject_add(void *x509, const char *field, const char *val, size_t len);
-int iss_x509_set_pubkey(void *x509, void *pkey);
-int iss_x509_add_ext(void *x509, void *issuer, int nid, const char *value);
-int iss_x509_sign(void *x509, void *issuer, void *key, const char *digest);   /* -1: unknown digest */
+iss_pkey *iss_pkey_create_rsa(int bits);
+iss_pkey *iss_pkey_create_ec(const char *curve);      /* NULL, nothing queued: unknown curve */
+iss_x509 *iss_x509_new(void);
+int iss_x509_set_serial(iss_x509 *x509, const char *dec);
+int iss_x509_set_version(iss_x509 *x509, long version);
+int iss_x509_set_validity(iss_x509 *x509, long long not_before, long long not_after);
+int iss_x509_subject_add(iss_x509 *x509, const char *field, const char *val, size_t len);
+int iss_x509_set_pubkey(iss_x509 *x509, iss_pkey *pkey);
+int iss_x509_add_ext(iss_x509 *x509, iss_x509 *issuer, int nid, const char *value);
+int iss_x509_sign(iss_x509 *x509, iss_x509 *issuer, iss_pkey *key, const char *digest);   /* -1: unknown digest */
 int iss_obj_nid(const char *name);                 /* NID of a short or long name or OID, 0 if none */
 const char *iss_nid_sn(int nid);                  /* "" when unknown */
 

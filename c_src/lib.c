@@ -67,28 +67,3 @@ void iss_err_string(unsigned long e, char *buf, size_t len)
 {
     ERR_error_string_n(e, buf, len);
 }
-
-long iss_raw_mode(int is_ctx, void *p, long set, long clear)
-{
-    if (is_ctx) {
-        if (clear)
-            SSL_CTX_clear_mode((SSL_CTX *)p, clear);
-        return set ? SSL_CTX_set_mode((SSL_CTX *)p, set) : SSL_CTX_get_mode((SSL_CTX *)p);
-    }
-    if (clear)
-        SSL_clear_mode((SSL *)p, clear);
-    return set ? SSL_set_mode((SSL *)p, set) : SSL_get_mode((SSL *)p);
-}
-
-unsigned long long iss_raw_options(int is_ctx, void *p, unsigned long long set,
-                                   unsigned long long clear)
-{
-    if (is_ctx) {
-        if (clear)
-            SSL_CTX_clear_options((SSL_CTX *)p, clear);
-        return set ? SSL_CTX_set_options((SSL_CTX *)p, set) : SSL_CTX_get_options((SSL_CTX *)p);
-    }
-    if (clear)
-        SSL_clear_options((SSL *)p, clear);
-    return set ? SSL_set_options((SSL *)p, set) : SSL_get_options((SSL *)p);
-}

@@ -36,27 +36,27 @@ void iss_ctx_set_session_hook(iss_ctx *ctx, iss_session_hook fn, void *data)
     }
 }
 
-int iss_conn_set_session(iss_conn *c, void *sess)
+int iss_conn_set_session(iss_conn *c, iss_session *sess)
 {
     return SSL_set_session(c->ssl, (SSL_SESSION *)sess) ? ISS_OK : ISS_ERR;
 }
 
-void *iss_conn_get1_session(iss_conn *c)
+iss_session *iss_conn_get1_session(iss_conn *c)
 {
     return SSL_get1_session(c->ssl);
 }
 
-void iss_session_free(void *sess)
+void iss_session_free(iss_session *sess)
 {
     SSL_SESSION_free((SSL_SESSION *)sess);
 }
 
-int iss_session_up_ref(void *sess)
+int iss_session_up_ref(iss_session *sess)
 {
     return SSL_SESSION_up_ref((SSL_SESSION *)sess);
 }
 
-int iss_session_is_resumable(void *sess)
+int iss_session_is_resumable(iss_session *sess)
 {
     return SSL_SESSION_is_resumable((SSL_SESSION *)sess);
 }

@@ -172,7 +172,7 @@ static int store_unshare(iss_ctx *ctx)
     return ISS_OK;
 }
 
-int iss_ctx_add_ca_x509(iss_ctx *ctx, void *x509)
+int iss_ctx_add_ca_x509(iss_ctx *ctx, iss_x509 *x509)
 {
     if (store_unshare(ctx) != ISS_OK ||
         !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx->ssl_ctx), (X509 *)x509)) {
@@ -197,7 +197,7 @@ int iss_ctx_load_crl_file(iss_ctx *ctx, const char *file)
     return rc;
 }
 
-int iss_ctx_add_client_ca(iss_ctx *ctx, void *x509)
+int iss_ctx_add_client_ca(iss_ctx *ctx, iss_x509 *x509)
 {
     if (SSL_CTX_add_client_CA(ctx->ssl_ctx, (X509 *)x509))
         return ISS_OK;

@@ -201,7 +201,7 @@ static void alt_cb(void *data, int type, const char *val, size_t len)
     }
 }
 
-int iss_verify_hostname(const void *x509, const char *id, size_t idlen, const iss_scheme *s)
+int iss_verify_hostname(const iss_x509 *x509, const char *id, size_t idlen, const iss_scheme *s)
 {
     unsigned char ip[16];
     int iplen;

@@ -22,7 +22,7 @@ const char *iss_conn_servername(iss_conn *c)
     return SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
 }
 
-void *iss_conn_peer_cert(iss_conn *c)
+iss_x509 *iss_conn_peer_cert(iss_conn *c)
 {
     if (!c->peer_cert)
         c->peer_cert = SSL_get1_peer_certificate(c->ssl);
@@ -35,9 +35,9 @@ void iss_conn_forget_peer_cert(iss_conn *c)
     c->peer_cert = NULL;
 }
 
-void *iss_conn_own_cert(iss_conn *c) { return SSL_get_certificate(c->ssl); }
+iss_x509 *iss_conn_own_cert(iss_conn *c) { return SSL_get_certificate(c->ssl); }
 
-int iss_conn_peer_chain(iss_conn *c, void **out, int max)
+int iss_conn_peer_chain(iss_conn *c, iss_x509 **out, int max)
 {
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
     int i, n = 0;
@@ -49,7 +49,7 @@ int iss_conn_peer_chain(iss_conn *c, void **out, int max)
     return n;
 }
 
-char *iss_x509_name_oneline(const void *x509, int which)
+char *iss_x509_name_oneline(const iss_x509 *x509, int which)
 {
     const X509_NAME *n = which ? X509_get_issuer_name(x509) : X509_get_subject_name(x509);
     char *s = n ? X509_NAME_oneline(n, NULL, 0) : NULL;
@@ -61,7 +61,7 @@ char *iss_x509_name_oneline(const void *x509, int which)
     return out;
 }
 
-char *iss_x509_common_name(const void *x509, size_t *len)
+char *iss_x509_common_name(const iss_x509 *x509, size_t *len)
 {
     const X509_NAME *n = X509_get_subject_name(x509);
     int i = n ? X509_NAME_get_index_by_NID(n, NID_commonName, -1) : -1;
@@ -81,7 +81,7 @@ char *iss_x509_common_name(const void *x509, size_t *len)
     return out;
 }
 
-int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, size_t),
+int iss_x509_alt_names(const iss_x509 *x509, void (*fn)(void *, int, const char *, size_t),
                        void *data)
 {
     GENERAL_NAMES *gens = X509_get_ext_d2i(x509, NID_subject_alt_name, NULL, NULL);
@@ -123,7 +123,7 @@ int iss_x509_alt_names(const void *x509, void (*fn)(void *, int, const char *, s
     return n;
 }
 
-int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned char *out)
+int iss_x509_digest(const iss_x509 *x509, const char *algo, int pubkey, unsigned char *out)
 {
     const EVP_MD *md = EVP_get_digestbyname(algo);
     unsigned int len = 0;
@@ -134,7 +134,7 @@ int iss_x509_digest(const void *x509, const char *algo, int pubkey, unsigned cha
     return ok ? (int)len : -1;
 }
 
-void *iss_x509_from_pem_file(const char *file)
+iss_x509 *iss_x509_from_pem_file(const char *file)
 {
     BIO *bio = BIO_new_file(file, "r");
     X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
@@ -142,7 +142,7 @@ void *iss_x509_from_pem_file(const char *file)
     return x;
 }
 
-void *iss_x509_from_pem(const char *pem, size_t len)
+iss_x509 *iss_x509_from_pem(const char *pem, size_t len)
 {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
@@ -168,18 +168,18 @@ static char *mem_bio_take(BIO *bio, int written, size_t *len)
     return out;
 }
 
-char *iss_x509_to_pem(const void *x509, size_t *len)
+char *iss_x509_to_pem(const iss_x509 *x509, size_t *len)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     return mem_bio_take(bio, bio && PEM_write_bio_X509(bio, (X509 *)x509), len);
 }
 
-void iss_x509_free(void *x509)
+void iss_x509_free(iss_x509 *x509)
 {
     X509_free(x509);
 }
 
-void *iss_pkey_from_pem(const char *pem, size_t len, int is_file)
+iss_pkey *iss_pkey_from_pem(const char *pem, size_t len, int is_file)
 {
     BIO *bio = is_file ? BIO_new_file(pem, "r") : BIO_new_mem_buf(pem, (int)len);
     EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
@@ -189,21 +189,21 @@ void *iss_pkey_from_pem(const char *pem, size_t len, int is_file)
     return k;
 }
 
-char *iss_pkey_to_pem(const void *pkey, size_t *len)
+char *iss_pkey_to_pem(const iss_pkey *pkey, size_t *len)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     return mem_bio_take(bio, bio && PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)pkey,
                                                               NULL, NULL, 0, NULL, NULL), len);
 }
 
-void iss_pkey_free(void *pkey)
+void iss_pkey_free(iss_pkey *pkey)
 {
     EVP_PKEY_free(pkey);
 }
 
 /* ---- the parts of a certificate that CERT_asHash reports ---- */
 
-long iss_x509_version(const void *x509)
+long iss_x509_version(const iss_x509 *x509)
 {
     return X509_get_version(x509);
 }
@@ -216,13 +216,13 @@ static long long asn1_time_t(const ASN1_TIME *t)
     return (long long)timegm(&tm);
 }
 
-void iss_x509_validity(const void *x509, long long *not_before, long long *not_after)
+void iss_x509_validity(const iss_x509 *x509, long long *not_before, long long *not_after)
 {
     *not_before = asn1_time_t(X509_get0_notBefore(x509));
     *not_after = asn1_time_t(X509_get0_notAfter(x509));
 }
 
-char *iss_x509_serial_dec(const void *x509)
+char *iss_x509_serial_dec(const iss_x509 *x509)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x509), NULL);
     char *dec = bn ? BN_bn2dec(bn) : NULL, *out = dec ? strdup(dec) : NULL;
@@ -232,14 +232,14 @@ char *iss_x509_serial_dec(const void *x509)
 }
 
 /* Long name ("sha256WithRSAEncryption"), or the OID when it has none. */
-int iss_x509_sigalg(const void *x509, char *buf, size_t len)
+int iss_x509_sigalg(const iss_x509 *x509, char *buf, size_t len)
 {
     const X509_ALGOR *alg = NULL;
     X509_get0_signature(NULL, &alg, x509);
     return alg ? OBJ_obj2txt(buf, (int)len, alg->algorithm, 0) : 0;
 }
 
-void iss_x509_name_entries(const void *x509, int which, iss_str_fn fn, void *data)
+void iss_x509_name_entries(const iss_x509 *x509, int which, iss_str_fn fn, void *data)
 {
     const X509_NAME *n = which ? X509_get_issuer_name(x509) : X509_get_subject_name(x509);
     int i, count = X509_NAME_entry_count(n);
@@ -253,7 +253,7 @@ void iss_x509_name_entries(const void *x509, int which, iss_str_fn fn, void *dat
     }
 }
 
-void iss_x509_crl_uris(const void *x509, iss_str_fn fn, void *data)
+void iss_x509_crl_uris(const iss_x509 *x509, iss_str_fn fn, void *data)
 {
     STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x509, NID_crl_distribution_points, NULL, NULL);
     int i, j;
@@ -271,7 +271,7 @@ void iss_x509_crl_uris(const void *x509, iss_str_fn fn, void *data)
     sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 }
 
-void iss_x509_ocsp_uris(const void *x509, iss_str_fn fn, void *data)
+void iss_x509_ocsp_uris(const iss_x509 *x509, iss_str_fn fn, void *data)
 {
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x509, NID_info_access, NULL, NULL);
     int i;
@@ -284,7 +284,7 @@ void iss_x509_ocsp_uris(const void *x509, iss_str_fn fn, void *data)
     AUTHORITY_INFO_ACCESS_free(aia);
 }
 
-void iss_x509_key_usage(const void *x509, iss_str_fn fn, void *data)
+void iss_x509_key_usage(const iss_x509 *x509, iss_str_fn fn, void *data)
 {
     static const struct { unsigned long bit; const char *name; } ku[] = {
         { KU_DIGITAL_SIGNATURE, "digitalSignature" }, { KU_NON_REPUDIATION, "nonRepudiation" },
@@ -309,7 +309,7 @@ void iss_x509_key_usage(const void *x509, iss_str_fn fn, void *data)
 }
 
 /* fn(data, what, value): what is "oid", "nid", "sn" or "ln" per usage */
-void iss_x509_ext_key_usage(const void *x509, iss_str_fn fn, void *data)
+void iss_x509_ext_key_usage(const iss_x509 *x509, iss_str_fn fn, void *data)
 {
     EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x509, NID_ext_key_usage, NULL, NULL);
     int i;
@@ -329,14 +329,14 @@ void iss_x509_ext_key_usage(const void *x509, iss_str_fn fn, void *data)
     sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
 }
 
-int iss_x509_ext_count(const void *x509)
+int iss_x509_ext_count(const iss_x509 *x509)
 {
     return X509_get_ext_count(x509);
 }
 
 /* Extension i: its name or OID, NID (0 if none), criticality and the text
  * X509V3_EXT_print makes of it (malloc'd; NULL when OpenSSL cannot print it). */
-char *iss_x509_ext_get(const void *x509, int i, char *name, size_t namelen, int *nid,
+char *iss_x509_ext_get(const iss_x509 *x509, int i, char *name, size_t namelen, int *nid,
                        int *critical, size_t *textlen)
 {
     X509_EXTENSION *e = X509_get_ext(x509, i);
@@ -356,7 +356,7 @@ char *iss_x509_ext_get(const void *x509, int i, char *name, size_t namelen, int 
 /* Every certificate of a PEM file, in order: fn gets each new X509* (the
  * caller's to free). Returns how many, or -1 when the file cannot be read
  * or a certificate in it cannot be parsed (those read so far are freed). */
-int iss_x509_list_from_pem_file(const char *file, void (*fn)(void *, void *), void *data)
+int iss_x509_list_from_pem_file(const char *file, void (*fn)(void *, iss_x509 *), void *data)
 {
     BIO *bio = BIO_new_file(file, "r");
     STACK_OF(X509_INFO) *infos;

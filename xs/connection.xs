@@ -194,7 +194,7 @@ void
 peer_chain(iss_conn *self)
   PPCODE:
   {
-    void *certs[64];
+    iss_x509 *certs[64];
     int i, n = iss_conn_peer_chain(self, certs, 64);
     EXTEND(SP, n);
     for (i = 0; i < n; i++)
@@ -219,11 +219,11 @@ alpn_selected(iss_conn *self)
     RETVAL
 
 iss_ok_t
-set_session(iss_conn *self, UV sess)
+set_session(iss_conn *self, iss_session *sess)
   CODE:
     if (!sess)
         croak("no session given");
-    RETVAL = iss_conn_set_session(self, INT2PTR(void *, sess));
+    RETVAL = iss_conn_set_session(self, sess);
   OUTPUT:
     RETVAL
 

@@ -141,9 +141,9 @@ set_dh(iss_ctx *self, SV *pem)
     RETVAL
 
 iss_ok_t
-set_dh_handle(iss_ctx *self, UV dh)
+set_dh_handle(iss_ctx *self, iss_dh *dh)
   CODE:
-    RETVAL = iss_ctx_set_dh_handle(self, INT2PTR(void *, dh));
+    RETVAL = iss_ctx_set_dh_handle(self, dh);
   OUTPUT:
     RETVAL
 
@@ -214,11 +214,11 @@ load_ca(iss_ctx *self, SV *file, SV *dir)
     RETVAL
 
 iss_ok_t
-add_ca(iss_ctx *self, UV x509)
+add_ca(iss_ctx *self, iss_x509 *x509)
   CODE:
     if (!x509)
         croak("SSL_ca: not an X509 handle");
-    RETVAL = iss_ctx_add_ca_x509(self, INT2PTR(void *, x509));
+    RETVAL = iss_ctx_add_ca_x509(self, x509);
   OUTPUT:
     RETVAL
 
@@ -226,11 +226,11 @@ iss_ok_t
 iss_ctx_load_crl_file(iss_ctx *self, const char *file)
 
 iss_ok_t
-add_client_ca(iss_ctx *self, UV x509)
+add_client_ca(iss_ctx *self, iss_x509 *x509)
   CODE:
     if (!x509)
         croak("SSL_client_ca: not an X509 handle");
-    RETVAL = iss_ctx_add_client_ca(self, INT2PTR(void *, x509));
+    RETVAL = iss_ctx_add_client_ca(self, x509);
   OUTPUT:
     RETVAL
 
@@ -253,20 +253,20 @@ iss_ok_t
 iss_ctx_use_key_file(iss_ctx *self, const char *file)
 
 iss_ok_t
-use_cert(iss_ctx *self, UV x509, int is_chain)
+use_cert(iss_ctx *self, iss_x509 *x509, int is_chain)
   CODE:
     if (!x509)
         croak("SSL_cert: not an X509 handle");
-    RETVAL = iss_ctx_use_cert_x509(self, INT2PTR(void *, x509), is_chain);
+    RETVAL = iss_ctx_use_cert_x509(self, x509, is_chain);
   OUTPUT:
     RETVAL
 
 iss_ok_t
-use_key(iss_ctx *self, UV pkey)
+use_key(iss_ctx *self, iss_pkey *pkey)
   CODE:
     if (!pkey)
         croak("SSL_key: not an EVP_PKEY handle");
-    RETVAL = iss_ctx_use_key_pkey(self, INT2PTR(void *, pkey));
+    RETVAL = iss_ctx_use_key_pkey(self, pkey);
   OUTPUT:
     RETVAL
 

@@ -321,8 +321,8 @@ void glue_forget_callback_error(pTHX_ iss_conn *c)
 /* ($ok, $store, $certname, $error, $cert, $depth, $socket): the reference's
  * six arguments, and the socket of the connection (undef if none) for the
  * Perl side's wrapper, which takes it off before the user's callback. */
-int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
-                     int err)
+int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
+                     iss_x509 *x509, int depth, int err)
 {
     ctx_glue *g = data;
     dGLUE_THX(g);
@@ -397,7 +397,7 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 }
 
 /* IO::Socket::SSL::_session_new($socket, $session) */
-int glue_session_hook(void *data, iss_conn *c, void *sess)
+int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
 {
     ctx_glue *g = data;
     dGLUE_THX(g);
@@ -464,7 +464,7 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
 /* set_msg_callback: IO::Socket::SSL::_msg_callback($socket, $direction,
  * $ssl_version, $content_type, $buf, $len, $ssl). data is the connection. */
 void glue_msg_hook(void *data, int write_p, int version, int content_type,
-                   const void *buf, size_t len, void *ssl)
+                   const void *buf, size_t len, iss_ssl *ssl)
 {
     iss_conn *c = data;
     conn_glue *g = iss_conn_owner(c);
@@ -634,13 +634,14 @@ void glue_put_eku(void *data, const char *key, const char *val, size_t len)
         av_push((AV *)SvRV(*list), newSVpvn(val, len));
 }
 
-void glue_push_handle(void *data, void *x509)
+void glue_push_handle(void *data, iss_x509 *x509)
 {
     dTHX;
     av_push((AV *)data, newSVuv(PTR2UV(x509)));
 }
 
-SV *glue_list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509)
+SV *glue_list_ref(pTHX_ void (*get)(const iss_x509 *, iss_str_fn, void *),
+                  const iss_x509 *x509)
 {
     AV *av = newAV();
     get(x509, push_str, av);

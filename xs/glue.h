@@ -9,10 +9,12 @@
 #include "EXTERN.h"
 #include "perl.h"
 #include "XSUB.h"
+#include "ppport.h"         /* the XS API back to perl 5.14 (G_LIST, ...) */
 
 #include <errno.h>
 #include <string.h>
 #include "iss.h"
+#include "iss_raw.h"
 
 /* Our symbols stay inside SSL.so: a same-named symbol elsewhere in the
  * process must never be called instead (or interpose ours). */
@@ -99,14 +101,14 @@ ctx_glue *glue_of(pTHX_ iss_ctx *ctx);
 void glue_conn_attach(pTHX_ iss_conn *c, SV *sock);
 SV *glue_take_callback_error(pTHX_ iss_conn *c);
 void glue_forget_callback_error(pTHX_ iss_conn *c);
-int glue_verify_hook(void *data, iss_conn *c, int ok, void *store, void *x509, int depth,
-                     int err);
+int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
+                     iss_x509 *x509, int depth, int err);
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size);
-int glue_session_hook(void *data, iss_conn *c, void *sess);
+int glue_session_hook(void *data, iss_conn *c, iss_session *sess);
 int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
                      unsigned char *cur_name);
 void glue_msg_hook(void *data, int write_p, int version, int content_type,
-                   const void *buf, size_t len, void *ssl);
+                   const void *buf, size_t len, iss_ssl *ssl);
 
 /* SSL_usebio: the transport is another Perl handle */
 typedef struct {
@@ -133,8 +135,9 @@ SV *glue_cstr_sv(pTHX_ char *s);
 void glue_alt_push(void *data, int type, const char *val, size_t len);
 void glue_put_name_entry(void *data, const char *key, const char *val, size_t len);
 void glue_put_eku(void *data, const char *key, const char *val, size_t len);
-void glue_push_handle(void *data, void *x509);
-SV *glue_list_ref(pTHX_ void (*get)(const void *, iss_str_fn, void *), const void *x509);
+void glue_push_handle(void *data, iss_x509 *x509);
+SV *glue_list_ref(pTHX_ void (*get)(const iss_x509 *, iss_str_fn, void *),
+                  const iss_x509 *x509);
 
 #if defined(__GNUC__) && !defined(_WIN32)
 #pragma GCC visibility pop

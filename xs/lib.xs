@@ -33,15 +33,15 @@ errstack()
     RETVAL
 
 void
-session_free(UV sess)
+session_free(iss_session *sess)
   CODE:
     if (sess)
-        iss_session_free(INT2PTR(void *, sess));
+        iss_session_free(sess);
 
 int
-session_is_resumable(UV sess)
+session_is_resumable(iss_session *sess)
   CODE:
-    RETVAL = sess ? iss_session_is_resumable(INT2PTR(void *, sess)) : 0;
+    RETVAL = sess ? iss_session_is_resumable(sess) : 0;
   OUTPUT:
     RETVAL
 

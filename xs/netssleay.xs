@@ -29,21 +29,21 @@ raw_bio_new_file(const char *path, const char *mode)
     RETVAL
 
 void
-raw_bio_free(UV bio)
+raw_bio_free(iss_bio *bio)
   CODE:
     if (bio)
-        iss_raw_bio_free(INT2PTR(void *, bio));
+        iss_raw_bio_free(bio);
 
 UV
-raw_pem_read_dh(UV bio)
+raw_pem_read_dh(iss_bio *bio)
   CODE:
-    RETVAL = PTR2UV(iss_raw_pem_read_dh(INT2PTR(void *, bio)));
+    RETVAL = PTR2UV(iss_raw_pem_read_dh(bio));
   OUTPUT:
     RETVAL
 
 void
-raw_dh_free(UV dh)
+raw_dh_free(iss_dh *dh)
   CODE:
     if (dh)
-        iss_raw_dh_free(INT2PTR(void *, dh));
+        iss_raw_dh_free(dh);
 

@@ -4,7 +4,7 @@
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Lib
 
 int
-verify_hostname_of_cert(UV x509, SV *name, SV *scheme, int use_psl)
+verify_hostname_of_cert(iss_x509 *x509, SV *name, SV *scheme, int use_psl)
   CODE:
   {
     iss_scheme s;
@@ -15,29 +15,29 @@ verify_hostname_of_cert(UV x509, SV *name, SV *scheme, int use_psl)
     s.use_psl = use_psl;
     if (!x509)
         croak("no certificate given");
-    RETVAL = iss_verify_hostname(INT2PTR(void *, x509), p, len, &s);
+    RETVAL = iss_verify_hostname(x509, p, len, &s);
   }
   OUTPUT:
     RETVAL
 
 SV *
-x509_name(UV x509, int which)
+x509_name(iss_x509 *x509, int which)
   CODE:
     if (!x509)
         XSRETURN_UNDEF;
-    RETVAL = SvREFCNT_inc(glue_cstr_sv(aTHX_ iss_x509_name_oneline(INT2PTR(void *, x509), which)));
+    RETVAL = SvREFCNT_inc(glue_cstr_sv(aTHX_ iss_x509_name_oneline(x509, which)));
   OUTPUT:
     RETVAL
 
 SV *
-x509_cn(UV x509)
+x509_cn(iss_x509 *x509)
   CODE:
   {
     size_t len = 0;
     char *cn;
     if (!x509)
         XSRETURN_UNDEF;
-    cn = iss_x509_common_name(INT2PTR(void *, x509), &len);
+    cn = iss_x509_common_name(x509, &len);
     RETVAL = cn ? newSVpvn(cn, len) : newSVpvs("");
     free(cn);
   }
@@ -45,28 +45,28 @@ x509_cn(UV x509)
     RETVAL
 
 void
-x509_alt_names(UV x509)
+x509_alt_names(iss_x509 *x509)
   PPCODE:
   {
     AV *av = (AV *)sv_2mortal((SV *)newAV());
     SSize_t i;
     if (!x509)
         XSRETURN_EMPTY;
-    iss_x509_alt_names(INT2PTR(void *, x509), glue_alt_push, av);
+    iss_x509_alt_names(x509, glue_alt_push, av);
     EXTEND(SP, av_len(av) + 1);
     for (i = 0; i <= av_len(av); i++)
         PUSHs(sv_2mortal(newSVsv(*av_fetch(av, i, 0))));
   }
 
 SV *
-x509_digest(UV x509, const char *algo, int pubkey)
+x509_digest(iss_x509 *x509, const char *algo, int pubkey)
   CODE:
   {
     unsigned char md[64];
     int n;
     if (!x509)
         XSRETURN_UNDEF;
-    n = iss_x509_digest(INT2PTR(void *, x509), algo, pubkey, md);
+    n = iss_x509_digest(x509, algo, pubkey, md);
     if (n < 0)
         croak("Digest algorithm %s is not available", algo);
     RETVAL = newSVpvn((char *)md, n);
@@ -97,14 +97,14 @@ pem_string2cert(SV *pem)
     RETVAL
 
 SV *
-pem_cert2string(UV x509)
+pem_cert2string(iss_x509 *x509)
   CODE:
   {
     size_t len = 0;
     char *s;
     if (!x509)
         croak("no certificate given");
-    s = iss_x509_to_pem(INT2PTR(void *, x509), &len);
+    s = iss_x509_to_pem(x509, &len);
     if (!s)
         XSRETURN_UNDEF;
     RETVAL = newSVpvn(s, len);
@@ -132,14 +132,14 @@ pem_string2key(SV *pem)
     RETVAL
 
 SV *
-pem_key2string(UV pkey)
+pem_key2string(iss_pkey *pkey)
   CODE:
   {
     size_t len = 0;
     char *s;
     if (!pkey)
         croak("no key given");
-    s = iss_pkey_to_pem(INT2PTR(void *, pkey), &len);
+    s = iss_pkey_to_pem(pkey, &len);
     if (!s)
         XSRETURN_UNDEF;
     RETVAL = newSVpvn(s, len);
@@ -149,16 +149,16 @@ pem_key2string(UV pkey)
     RETVAL
 
 void
-key_free(UV pkey)
+key_free(iss_pkey *pkey)
   CODE:
     if (pkey)
-        iss_pkey_free(INT2PTR(void *, pkey));
+        iss_pkey_free(pkey);
 
 void
-cert_free(UV x509)
+cert_free(iss_x509 *x509)
   CODE:
     if (x509)
-        iss_x509_free(INT2PTR(void *, x509));
+        iss_x509_free(x509);
 
 void
 pem_file2certs(const char *file)
@@ -168,7 +168,7 @@ pem_file2certs(const char *file)
     SSize_t i;
     if (iss_x509_list_from_pem_file(file, glue_push_handle, got) < 0) {
         for (i = 0; i <= av_len(got); i++)
-            iss_x509_free(INT2PTR(void *, SvUV(*av_fetch(got, i, 0))));
+            iss_x509_free(INT2PTR(iss_x509 *, SvUV(*av_fetch(got, i, 0))));
         iss_err_clear();
         XSRETURN_EMPTY;
     }
@@ -178,13 +178,13 @@ pem_file2certs(const char *file)
   }
 
 SV *
-x509_as_hash(UV x509)
+x509_as_hash(iss_x509 *x509)
   CODE:
   {
-    const void *x = INT2PTR(const void *, x509);
+    const void *x = x509;
     HV *h, *subj, *iss, *eku;
     AV *ext;
-    long long nb, na;
+    long long not_before, not_after;
     char buf[256], *serial;
     int i, n;
     if (!x)
@@ -192,9 +192,9 @@ x509_as_hash(UV x509)
     h = newHV();
     RETVAL = newRV_noinc((SV *)h);
     (void)hv_stores(h, "version", newSViv(iss_x509_version(x)));
-    iss_x509_validity(x, &nb, &na);
-    (void)hv_stores(h, "not_before", newSViv((IV)nb));
-    (void)hv_stores(h, "not_after", newSViv((IV)na));
+    iss_x509_validity(x, &not_before, &not_after);
+    (void)hv_stores(h, "not_before", newSViv((IV)not_before));
+    (void)hv_stores(h, "not_after", newSViv((IV)not_after));
     serial = iss_x509_serial_dec(x);
     (void)hv_stores(h, "serial", serial ? newSVpv(serial, 0) : newSV(0));
     free(serial);
@@ -267,55 +267,55 @@ x509_new()
     RETVAL
 
 void
-x509_set_serial(UV x509, const char *dec)
+x509_set_serial(iss_x509 *x509, const char *dec)
   CODE:
-    if (!iss_x509_set_serial(INT2PTR(void *, x509), dec))
+    if (!iss_x509_set_serial(x509, dec))
         glue_croak_ssl(aTHX_ form("invalid serial number '%s'", dec));
 
 void
-x509_set_version(UV x509, IV version)
+x509_set_version(iss_x509 *x509, IV version)
   CODE:
-    if (!iss_x509_set_version(INT2PTR(void *, x509), (long)version))
+    if (!iss_x509_set_version(x509, (long)version))
         glue_croak_ssl(aTHX_ "failed to set certificate version");
 
 void
-x509_set_validity(UV x509, NV not_before, NV not_after)
+x509_set_validity(iss_x509 *x509, NV not_before, NV not_after)
   CODE:
-    if (!iss_x509_set_validity(INT2PTR(void *, x509), (long long)not_before, (long long)not_after))
+    if (!iss_x509_set_validity(x509, (long long)not_before, (long long)not_after))
         glue_croak_ssl(aTHX_ "failed to set certificate validity");
 
 void
-x509_subject_add(UV x509, const char *field, SV *value)
+x509_subject_add(iss_x509 *x509, const char *field, SV *value)
   CODE:
   {
     STRLEN len;
     /* characters as UTF-8; bytes as they are (CERT_asHash hands out the
      * raw bytes of each entry, and a clone must not encode them twice) */
     const char *v = SvUTF8(value) ? SvPVutf8(value, len) : SvPV(value, len);
-    if (!iss_x509_subject_add(INT2PTR(void *, x509), field, v, len))
+    if (!iss_x509_subject_add(x509, field, v, len))
         glue_croak_ssl(aTHX_ form("failed to add entry for %s", field));
   }
 
 void
-x509_set_pubkey(UV x509, UV pkey)
+x509_set_pubkey(iss_x509 *x509, iss_pkey *pkey)
   CODE:
-    if (!pkey || !iss_x509_set_pubkey(INT2PTR(void *, x509), INT2PTR(void *, pkey)))
+    if (!pkey || !iss_x509_set_pubkey(x509, pkey))
         glue_croak_ssl(aTHX_ "failed to set the certificate's public key");
 
 void
-x509_add_ext(UV x509, UV issuer, int nid, const char *value)
+x509_add_ext(iss_x509 *x509, iss_x509 *issuer, int nid, const char *value)
   CODE:
-    if (!iss_x509_add_ext(INT2PTR(void *, x509), INT2PTR(void *, issuer), nid, value))
+    if (!iss_x509_add_ext(x509, issuer, nid, value))
         glue_croak_ssl(aTHX_ form("failed to add extension %s '%s'", iss_nid_sn(nid), value));
 
 void
-x509_sign(UV x509, UV issuer, UV pkey, const char *digest)
+x509_sign(iss_x509 *x509, iss_x509 *issuer, iss_pkey *pkey, const char *digest)
   CODE:
   {
     int r;
     if (!issuer || !pkey)
         croak("no issuer certificate or key to sign with");
-    r = iss_x509_sign(INT2PTR(void *, x509), INT2PTR(void *, issuer), INT2PTR(void *, pkey), digest);
+    r = iss_x509_sign(x509, issuer, pkey, digest);
     if (r < 0)
         croak("Digest algorithm %s is not available", digest);
     if (!r)

@@ -103,9 +103,10 @@ sub clone_cert {
             ) };
             return @ck if @ck;
             my $err = $@;
-            my ($bad) = $err =~ /^failed to add extension (\S+)/ or die $err;
+            my ($code, $nid) = @IO::Socket::SSL::Utils::_CREATE_ERROR;
+            die $err if !$code || $code != IO::Socket::SSL::Utils::_ERR_EXTENSION;
             my $n = @{ $h{ext} };
-            $h{ext} = [ grep { ($_->{sn} // '') ne $bad } @{ $h{ext} } ];
+            $h{ext} = [ grep { ($_->{nid} // 0) != $nid } @{ $h{ext} } ];
             die $err if @{ $h{ext} } == $n;
         }
         croak "cannot clone the certificate";

@@ -136,6 +136,19 @@ my %PURPOSE;
 }
 
 # subjectAltNames types as CERT_asHash names them -> openssl.cnf syntax
+# What made the last CERT_create fail, as codes for callers that recover
+# (IO::Socket::SSL::Intercept leaves out an extension OpenSSL cannot parse
+# back): (_ERR_EXTENSION, $nid) when an extension could not be added.
+use constant _ERR_EXTENSION => 1;
+our @_CREATE_ERROR;
+
+sub _add_ext {
+    my ($cert, $issuer_cert, $nid, $value) = @_;
+    return if eval { IO::Socket::SSL::_Lib::x509_add_ext($cert, $issuer_cert, $nid, $value); 1 };
+    @_CREATE_ERROR = (_ERR_EXTENSION, $nid);
+    die $@;
+}
+
 our %SAN_CONF = (DNS => 'DNS', IP => 'IP', EMAIL => 'email', URI => 'URI', RID => 'RID');
 
 # purpose as string ("sslCA,+server,-client"), array or hash -> { lc name => on? }
@@ -159,6 +172,7 @@ sub _purposes {
 
 sub CERT_create {
     my %args = @_ % 2 ? %{ shift() } : @_;
+    @_CREATE_ERROR = ();
     my $digest = delete $args{digest} || 'sha256';
     my $subject = delete $args{subject}
         || { organizationName => 'IO::Socket::SSL', commonName => 'IO::Socket::SSL Test' };
@@ -230,7 +244,7 @@ sub CERT_create {
         for (@ext) {
             my $nid = IO::Socket::SSL::_Lib::obj_nid($_->[0]);
             $have{$nid} = 1;
-            IO::Socket::SSL::_Lib::x509_add_ext($cert, $issuer_cert, $nid, $_->[1]);
+            _add_ext($cert, $issuer_cert, $nid, $_->[1]);
         }
         for my $e (@{ delete($args{ext}) || [] }) {
             my $nid = $e->{nid} || ($e->{sn} && IO::Socket::SSL::_Lib::obj_nid($e->{sn}))
@@ -243,7 +257,7 @@ sub CERT_create {
                 # syntax is "OCSP;URI:...,caIssuers;URI:..." in one extension
                 $value = join ',', map { s/ - /;/r } split /\n/, $value;
             }
-            IO::Socket::SSL::_Lib::x509_add_ext($cert, $issuer_cert, $nid, $crit . $value);
+            _add_ext($cert, $issuer_cert, $nid, $crit . $value);
         }
         IO::Socket::SSL::_Lib::x509_sign($cert, $issuer_cert, $issuer_key, $digest);
         1;
