@@ -1,0 +1,87 @@
+package RealServers;
+# Debian's servers (nginx, slapd, vsftpd), started by a test as the test user
+# with a throwaway configuration in a temporary directory, listening on free
+# loopback ports, and stopped when the test ends (TestLib's run_bg/stop_bg).
+# Each start_* returns a hash with the ports and the background handle, or
+# dies with the server's own output when it does not come up. Readiness is
+# "the port accepts connections", never a sleep.
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Temp ();
+use TestLib;
+
+our @EXPORT = qw(find_program start_nginx start_slapd start_vsftpd);
+
+# Absolute path of a server program (sbin directories included), or undef.
+sub find_program {
+    my $name = shift;
+    for my $d ((split /:/, $ENV{PATH} || ''), qw(/usr/sbin /usr/bin /sbin /usr/local/sbin)) {
+        return "$d/$name" if -x "$d/$name";
+    }
+    return;
+}
+
+sub _write {
+    my ($file, $text) = @_;
+    open(my $fh, '>', $file) or die "$file: $!";
+    print $fh $text;
+    close $fh or die "$file: $!";
+}
+
+sub _up {
+    my ($h, $what, @ports) = @_;
+    for my $p (@ports) {
+        next if wait_port($p, 20);
+        my $out = stop_bg($h);
+        die "$what did not come up on 127.0.0.1:$p:\n$out\n";
+    }
+}
+
+# nginx serving static files over TLS, one server block per site:
+#   start_nginx(good => { cert => ..., key => ... }, other => {...})
+# -> { dir, h, port => { good => N, other => M } }. Each site's root holds
+# index.html with "site NAME\n".
+sub start_nginx {
+    my %sites = @_;
+    my $nginx = find_program('nginx') or die "nginx is not installed\n";
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my (%port, $servers);
+    for my $name (sort keys %sites) {
+        my $s = $sites{$name};
+        $port{$name} = free_port();
+        mkdir "$dir/$name" or die $!;
+        _write("$dir/$name/index.html", "site $name\n");
+        $servers .= <<"CONF";
+    server {
+        listen 127.0.0.1:$port{$name} ssl;
+        server_name localhost;
+        ssl_certificate     $s->{cert};
+        ssl_certificate_key $s->{key};
+        root $dir/$name;
+    }
+CONF
+    }
+    mkdir "$dir/tmp";
+    _write("$dir/nginx.conf", <<"CONF");
+daemon off;
+master_process off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    default_type text/plain;
+$servers}
+CONF
+    my $h = run_bg([$nginx, '-p', "$dir/", '-c', "$dir/nginx.conf", '-e', "$dir/error.log"]);
+    _up($h, 'nginx', values %port);
+    return { dir => $dir, h => $h, port => \%port };
+}
+
+1;
