@@ -84,4 +84,46 @@ CONF
     return { dir => $dir, h => $h, port => \%port };
 }
 
+# slapd (OpenLDAP, Debian's) with an empty mdb database for dc=example,dc=org
+# (rootdn cn=admin,dc=example,dc=org, password "secret"), the test PKI for
+# TLS, and both ldap:// (for StartTLS) and ldaps:// listeners.
+# -> { dir, h, ldap => port, ldaps => port, base, rootdn, rootpw }
+sub start_slapd {
+    my %o = @_;
+    my $slapd = find_program('slapd') or die "slapd is not installed\n";
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    mkdir "$dir/db" or die $!;
+    my ($schema) = grep { -f "$_/core.schema" } qw(/etc/ldap/schema /etc/openldap/schema);
+    die "no OpenLDAP core.schema found\n" if !$schema;
+    my ($moddir) = grep { -e "$_/back_mdb.la" || -e "$_/back_mdb.so" } qw(/usr/lib/ldap /usr/lib/openldap /usr/lib64/openldap);
+    my $cert = $o{cert} || TestLib::cert('server-chain.pem');
+    my $key  = $o{key}  || TestLib::cert('server-key.pem');
+    my $ca   = TestLib::cert('test-ca.pem');
+    _write("$dir/slapd.conf", <<"CONF");
+include $schema/core.schema
+include $schema/cosine.schema
+include $schema/inetorgperson.schema
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
+@{[ $moddir ? "modulepath $moddir\nmoduleload back_mdb" : '' ]}
+TLSCACertificateFile $ca
+TLSCertificateFile $cert
+TLSCertificateKeyFile $key
+database mdb
+maxsize 10485760
+suffix "dc=example,dc=org"
+rootdn "cn=admin,dc=example,dc=org"
+rootpw secret
+directory $dir/db
+CONF
+    my ($p1, $p2) = (free_port(), free_port());
+    $p2 = free_port() while $p2 == $p1;
+    # -d 0: stay in the foreground (no fork), log nothing
+    my $h = run_bg([$slapd, '-d', '0', '-f', "$dir/slapd.conf",
+        '-h', "ldap://127.0.0.1:$p1/ ldaps://127.0.0.1:$p2/"]);
+    _up($h, 'slapd', $p1, $p2);
+    return { dir => $dir, h => $h, ldap => $p1, ldaps => $p2,
+        base => 'dc=example,dc=org', rootdn => 'cn=admin,dc=example,dc=org', rootpw => 'secret' };
+}
+
 1;
