@@ -1,5 +1,5 @@
 package RealServers;
-# Debian's servers (nginx, slapd, vsftpd), started by a test as the test user
+# Debian's servers (nginx, slapd, pure-ftpd), started by a test as the test user
 # with a throwaway configuration in a temporary directory, listening on free
 # loopback ports, and stopped when the test ends (TestLib's run_bg/stop_bg).
 # Each start_* returns a hash with the ports and the background handle, or
@@ -11,7 +11,7 @@ use Exporter 'import';
 use File::Temp ();
 use TestLib;
 
-our @EXPORT = qw(find_program start_nginx start_slapd start_vsftpd);
+our @EXPORT = qw(find_program start_nginx start_slapd start_pureftpd);
 
 # Absolute path of a server program (sbin directories included), or undef.
 sub find_program {
@@ -124,6 +124,46 @@ CONF
     _up($h, 'slapd', $p1, $p2);
     return { dir => $dir, h => $h, ldap => $p1, ldaps => $p2,
         base => 'dc=example,dc=org', rootdn => 'cn=admin,dc=example,dc=org', rootpw => 'secret' };
+}
+
+# pure-ftpd (Debian's). It implements CCC (clear command channel), which
+# vsftpd does not (and Debian's two packages conflict: one FTP server per
+# machine). One virtual user "tuser" (password "secret", files owned by
+# "daemon") in a throwaway PureDB made with pure-pw mkdb, everyone chrooted, the
+# test certificate; tls => 1 (default): TLS optional, 2: required on the
+# control channel, 3: on the data channels too. It must be started as root.
+# -> { dir, h, port, root, user, pass }
+sub start_pureftpd {
+    my %o = @_;
+    my $ftpd = find_program('pure-ftpd') or die "pure-ftpd is not installed\n";
+    my $pw   = find_program('pure-pw')   or die "pure-pw is not installed\n";
+    die "pure-ftpd needs root to start\n" if $> != 0;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    mkdir "$dir/root", 0777 or die $!;
+    chmod 0777, "$dir/root";
+    my $files = $o{files} || {};
+    for my $f (keys %$files) {
+        _write("$dir/root/$f", $files->{$f});
+        chmod 0644, "$dir/root/$f";
+    }
+    my $uid = getpwnam('daemon') // die "no user daemon\n";
+    my $gid = (getpwnam('daemon'))[3];
+    # the user line is written here: pure-pw useradd would hash with argon2id
+    # at a cost of seconds per login; a SHA-512 crypt hash with few rounds is
+    # checked by pure-ftpd all the same
+    my $hash = crypt('secret', '$6$rounds=1000$isstestsalt$');
+    die "crypt() has no SHA-512\n" if !$hash || $hash !~ /^\$6\$/;
+    _write("$dir/passwd", "tuser:${hash}:${uid}:${gid}::${dir}/root/./::::::::::::\n");
+    system($pw, 'mkdb', "$dir/passwd.pdb", '-f', "$dir/passwd") == 0
+        or die "pure-pw mkdb failed ($?)\n";
+    my $port = free_port();
+    my $h = run_bg([$ftpd, '-S', "127.0.0.1,$port", '-l', "puredb:$dir/passwd.pdb",
+        '-Y', $o{tls} // 1, '-2', TestLib::cert('server-chain.pem') . ',' . TestLib::cert('server-key.pem'),
+        '-E', '-H', '-A', '-P', '127.0.0.1']);
+    _up($h, 'pure-ftpd', $port);
+    return { dir => $dir, h => $h, port => $port, root => "$dir/root",
+        user => 'tuser', pass => 'secret' };
 }
 
 1;
