@@ -129,7 +129,7 @@ for my $pkg (sort keys %PKG) {
         open(my $s, '<', $f) or next;
         while (<$s>) { $env{$1} //= $f while /\b(IO_SOCKET_SSL_[A-Z0-9_]+)/g }
     }
-    ok(scalar(keys %env), 'environment switches found: ' . join(' ', sort keys %env));
+    note('environment switches found: ' . join(' ', sort keys %env));
     for my $e (sort keys %env) {
         like($diff, qr/\b\Q$e\E\b/, "$e ($env{$e}) is listed among the differences");
     }
