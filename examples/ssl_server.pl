@@ -6,7 +6,9 @@ use warnings;
 use IO::Socket::SSL;
 
 my $port = shift || 4433;
-my $cert = shift || 't/certs/server-cert.pem';
+# (the certificate file holds the chain: the test CA signs through an
+# intermediate, which the server must send)
+my $cert = shift || 't/certs/server-chain.pem';
 my $key  = shift || 't/certs/server-key.pem';
 my $srv = IO::Socket::SSL->new(
     LocalAddr     => '127.0.0.1',
@@ -16,6 +18,7 @@ my $srv = IO::Socket::SSL->new(
     SSL_cert_file => $cert,
     SSL_key_file  => $key,
 ) or die "cannot listen: $SSL_ERROR\n";
+$| = 1;    # the line below tells a waiting parent that we are ready
 print "listening on 127.0.0.1:$port\n";
 while (1) {
     my $c = $srv->accept or do { warn "handshake failed: $SSL_ERROR\n"; next };

@@ -1,8 +1,10 @@
 #!perl
-# HTTP::Tiny (core) over https against our own forked IO::Socket::SSL server.
+# HTTP::Tiny (core) over https against our own forked IO::Socket::SSL server,
+# run twice by Consumer (without Net::SSLeay, and with Debian's installed).
 use strict;
 use warnings;
 use lib 't/lib';
+use Consumer;
 use TestLib;
 use Test::More;
 use IO::Socket::SSL;
@@ -123,26 +125,11 @@ my @ssl_ok = (verify_SSL => 1, SSL_options => { SSL_ca_file => cert('test-ca.pem
 }
 
 # ---- which implementation did HTTP::Tiny use ----
-SKIP: {
-    skip 'not run with blib in @INC (prove -b / make test)', 1
-        if !grep { !ref && m{(^|/)blib/(lib|arch)/?$} } @INC;
-    like($INC{'IO/Socket/SSL.pm'}, qr{(^|/)blib/(lib|arch)/IO/Socket/SSL\.pm$},
-        'HTTP::Tiny used IO::Socket::SSL from blib');
-}
-# OUR requirement: IO::Socket::SSL never loads Net::SSLeay. HTTP::Tiny asks
-# for it itself (can_ssl); where none is installed our stand-in answers, and
-# where Debian's is installed HTTP::Tiny gets that one, which is its choice.
-# So: with no real one installed, the only Net/SSLeay.pm may be our stand-in;
-# and in every case a TLS round trip through IO::Socket::SSL alone loads none.
-my ($real) = grep { !ref && !m{(^|/)blib/} && -f "$_/Net/SSLeay.pm" } @INC;
-if (!$real) {
-    ok(!exists $INC{'Net/SSLeay.pm'} || $INC{'Net/SSLeay.pm'} =~ m{(^|/)blib/(lib|arch)/IO/Socket/SSL/NetSSLeay\.pm$},
-        'no real Net::SSLeay installed: only our stand-in answered HTTP::Tiny')
-        or diag("Net/SSLeay.pm from $INC{'Net/SSLeay.pm'}");
-} else {
-    like($INC{'Net/SSLeay.pm'} // '', qr{^\Q$real\E/Net/SSLeay\.pm$},
-        "a real Net::SSLeay is installed ($real): HTTP::Tiny loaded that one itself");
-}
+# (HTTP::Tiny requires Net::SSLeay: the stand-in without one installed, the
+# real one on our raw SSL_CTX* with Debian's installed; see t/lib/Consumer.pm)
+ok(exists $INC{'Net/SSLeay.pm'}, 'HTTP::Tiny loaded a Net::SSLeay');
+check_build('HTTP::Tiny');
+# and in either run, a TLS round trip through IO::Socket::SSL alone loads none
 {
     my ($pid, $port) = fork_server(ssl_listener(), sub { my $c = shift->accept or die; print $c "hi\n"; <$c> });
     my $code = 'use IO::Socket::SSL; my $c = IO::Socket::SSL->new(PeerHost => "127.0.0.1", PeerPort => $ARGV[0],'

@@ -35,10 +35,13 @@ sub croak { require Carp; goto &Carp::croak }
 # Without Net::SSLeay installed, `require Net::SSLeay` (as HTTP::Tiny does to
 # check for https support) gets a small compatibility subset on our XS. The
 # hook sits last in @INC: a real Net::SSLeay is always found first.
+# The hook sets %INC itself: perl would otherwise store the hook's own SV
+# there, and an assignment to that entry would overwrite this @INC element.
 push @INC, sub {
     return if $_[1] ne 'Net/SSLeay.pm';
-    my $src = "require IO::Socket::SSL::NetSSLeay;\n"
-        . "\$INC{'Net/SSLeay.pm'} = \$INC{'IO/Socket/SSL/NetSSLeay.pm'};\n1;\n";
+    require IO::Socket::SSL::NetSSLeay;
+    $INC{'Net/SSLeay.pm'} = $INC{'IO/Socket/SSL/NetSSLeay.pm'};
+    my $src = "1;\n";
     open(my $fh, '<', \$src) or return;
     return $fh;
 };

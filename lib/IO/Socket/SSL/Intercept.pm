@@ -264,6 +264,8 @@ subjectAltNames of types other than DNS, IP, email, URI and RID are left out.
 
 =item serialize / unserialize($string)
 
+=item STORABLE_freeze / STORABLE_thaw
+
 Turns the interceptor, with a hash cache, into a string and back;
 C<STORABLE_freeze> and C<STORABLE_thaw> do the same for L<Storable>. A code
 C<serial> is not stored: the restored interceptor uses digest serials.

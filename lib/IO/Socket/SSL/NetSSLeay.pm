@@ -71,3 +71,100 @@ sub AUTOLOAD {
 }
 
 1;
+
+__END__
+
+=head1 NAME
+
+IO::Socket::SSL::NetSSLeay - the small Net::SSLeay that IO::Socket::SSL offers when none is installed
+
+=head1 SYNOPSIS
+
+    use IO::Socket::SSL;
+    require Net::SSLeay;    # the real one if installed, else this subset
+
+    my $ctx = IO::Socket::SSL::SSL_Context->new;
+    Net::SSLeay::CTX_set_mode($ctx->{context}, Net::SSLeay::MODE_AUTO_RETRY());
+
+=head1 DESCRIPTION
+
+This IO::Socket::SSL does not use L<Net::SSLeay>. Code written for the
+reference implementation sometimes loads it anyway, to check that HTTPS
+works (L<HTTP::Tiny> does) or to set a mode or option on the raw C<SSL*>
+or C<SSL_CTX*> that a socket hands out. So that such code keeps working on
+a machine without Net::SSLeay, loading IO::Socket::SSL puts a hook at the
+end of C<@INC> that answers C<require Net::SSLeay> with this module, which
+defines package C<Net::SSLeay> with the subset below, implemented on
+IO::Socket::SSL's own XS. C<$INC{'Net/SSLeay.pm'}> then names this file.
+A real Net::SSLeay anywhere in C<@INC> is always found first, and works on
+the same handles (both use the process's one OpenSSL).
+
+Any other function croaks with the message C<Net::SSLeay::NAME is not
+available: Net::SSLeay is not installed, and IO::Socket::SSL provides only a
+small compatibility subset>.
+
+=head1 FUNCTIONS AND CONSTANTS
+
+All are in package C<Net::SSLeay>. C<$Net::SSLeay::VERSION> is C<1.92>,
+the Net::SSLeay release whose interface the subset follows, and
+C<$Net::SSLeay::trace> exists (it has no effect).
+
+=over 4
+
+=item OPENSSL_VERSION_NUMBER, SSLeay, SSLeay_version($type), OpenSSL_version($type)
+
+The version number and text of the OpenSSL in use, as OpenSSL's functions
+of those names return them.
+
+=item library_init, load_error_strings, SSLeay_add_ssl_algorithms, OpenSSL_add_all_digests, randomize
+
+Return 1: OpenSSL 1.1.1 and later initialise themselves.
+
+=item CTX_set_mode($ctx, $mode), CTX_clear_mode($ctx, $mode), CTX_get_mode($ctx)
+
+=item set_mode($ssl, $mode), clear_mode($ssl, $mode), get_mode($ssl)
+
+Set, clear or read the mode bits of an C<SSL_CTX*> or C<SSL*> handed out by
+IO::Socket::SSL; each returns the new mode.
+
+=item CTX_set_options($ctx, $op), CTX_clear_options($ctx, $op), CTX_get_options($ctx)
+
+=item set_options($ssl, $op), clear_options($ssl, $op), get_options($ssl)
+
+The same for the option bits.
+
+=item BIO_new_file($file, $mode), BIO_free($bio), PEM_read_bio_DHparams($bio), DH_free($dh)
+
+Read DH parameters from a PEM file, for C<SSL_dh> (see
+L<IO::Socket::SSL/"SSL_dh">).
+
+=item SESSION_free($session)
+
+Releases a reference on an C<SSL_SESSION*>.
+
+=item ERR_get_error, print_errs
+
+Return 0 and the empty string: this module's errors are reported through
+C<$IO::Socket::SSL::SSL_ERROR> instead of OpenSSL's error queue.
+
+=item ERROR_NONE, ERROR_SSL, ERROR_WANT_READ, ERROR_WANT_WRITE, ERROR_WANT_X509_LOOKUP, ERROR_SYSCALL, ERROR_ZERO_RETURN, ERROR_WANT_CONNECT, ERROR_WANT_ACCEPT
+
+=item VERIFY_NONE, VERIFY_PEER, VERIFY_FAIL_IF_NO_PEER_CERT, VERIFY_CLIENT_ONCE
+
+=item MODE_ENABLE_PARTIAL_WRITE, MODE_ACCEPT_MOVING_WRITE_BUFFER, MODE_AUTO_RETRY, MODE_RELEASE_BUFFERS
+
+=item FILETYPE_PEM, FILETYPE_ASN1
+
+=item OP_NO_TICKET, OP_CIPHER_SERVER_PREFERENCE, OP_NO_TLSv1, OP_NO_TLSv1_1, OP_NO_TLSv1_2, OP_NO_TLSv1_3
+
+=item GEN_DNS, GEN_IPADD, NID_commonName
+
+Constants with OpenSSL's values.
+
+=back
+
+=head1 SEE ALSO
+
+L<IO::Socket::SSL/"DIFFERENCES FROM THE REFERENCE">, L<Net::SSLeay>.
+
+=cut

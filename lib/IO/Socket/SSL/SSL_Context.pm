@@ -505,3 +505,58 @@ sub DESTROY {
 }
 
 1;
+
+__END__
+
+=head1 NAME
+
+IO::Socket::SSL::SSL_Context - a TLS context built from IO::Socket::SSL options
+
+=head1 SYNOPSIS
+
+    use IO::Socket::SSL;
+
+    my $ctx = IO::Socket::SSL::SSL_Context->new(
+        SSL_ca_file            => 'ca.pem',
+        SSL_session_cache_size => 20,
+    ) or die "context: $SSL_ERROR";
+
+    # every connection made with it shares its settings and session cache
+    my $cl = IO::Socket::SSL->new(PeerAddr => 'www.example.org:443',
+        SSL_reuse_ctx => $ctx) or die "connect: $SSL_ERROR";
+
+=head1 DESCRIPTION
+
+A context holds what connections share: protocol versions, ciphers, trust
+store, certificates and keys, verification settings, callbacks and the
+client session cache. L<IO::Socket::SSL> builds one for each socket from
+its C<SSL_*> options, unless C<SSL_reuse_ctx> gives one to share. The
+options and their defaults are those of L<IO::Socket::SSL/"OPTIONS">; client
+or server defaults apply depending on C<SSL_server>.
+
+=head1 METHODS
+
+=over 4
+
+=item new(%args)
+
+Builds a context from the options. Returns the context, or false with
+C<$IO::Socket::SSL::SSL_ERROR> set; options that name unreadable files or
+invalid values die, as in C<< IO::Socket::SSL->new >>.
+C<< $ctx->{context} >> is the C<SSL_CTX*> as an integer, for code that
+calls L<Net::SSLeay> on it. The C<SSL_CTX> is freed with the last
+reference to the object.
+
+=item has_session_cache
+
+True if the context keeps a client session cache
+(C<SSL_session_cache_size> or C<SSL_session_cache>).
+
+=back
+
+=head1 SEE ALSO
+
+L<IO::Socket::SSL/"IO::Socket::SSL::SSL_Context">,
+L<IO::Socket::SSL::Session_Cache>.
+
+=cut

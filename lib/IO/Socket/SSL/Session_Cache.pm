@@ -79,3 +79,68 @@ sub DESTROY {
 }
 
 1;
+
+__END__
+
+=head1 NAME
+
+IO::Socket::SSL::Session_Cache - the client session cache of IO::Socket::SSL
+
+=head1 SYNOPSIS
+
+    use IO::Socket::SSL;
+
+    my $cache = IO::Socket::SSL::Session_Cache->new(50);
+    IO::Socket::SSL::set_default_session_cache($cache);
+    # or per socket: SSL_session_cache => $cache
+
+=head1 DESCRIPTION
+
+Keeps TLS sessions (C<SSL_SESSION*> handles, as integers) of client
+connections under a key, C<host:port> unless C<SSL_session_key> names
+another, so the next connection to the same server can resume. Several
+sessions are kept per key, newest first, because a TLS 1.3 ticket may be
+used only once. The cache owns one reference on each session and frees it
+when the session is dropped. It is not shared with threads created later
+(each gets an empty cache). Any object with C<add_session>, C<get_session>
+and C<del_session> may be given in its place.
+
+=head1 METHODS
+
+=over 4
+
+=item new($size)
+
+A cache of at most C<$size> sessions in all, dropping the one added
+longest ago when full. Returns C<undef> unless C<$size> is positive.
+
+=item add_session($key, $session)
+
+Adds a session under C<$key>, taking over the caller's reference.
+
+=item get_session($key)
+
+The newest session for C<$key>, or nothing. The cache keeps it.
+
+=item del_session($key, [$session])
+
+Drops every session of C<$key>, or only C<$session>; with C<$key> undef,
+C<$session> under whatever key it is. Returns how many were dropped.
+
+=item replace_session($key, $session)
+
+Drops the sessions of C<$key>, then adds C<$session>.
+
+=item CLONE_SKIP
+
+Returns true: a new thread does not get copies of the handles (it would
+free them a second time).
+
+=back
+
+=head1 SEE ALSO
+
+L<IO::Socket::SSL/"IO::Socket::SSL::Session_Cache">,
+L<IO::Socket::SSL/"SSL_session_cache_size">.
+
+=cut
