@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include "iss_internal.h"
 
 #define RBUF_SIZE (16384 + 512)   /* one full TLS record of plaintext */
@@ -297,11 +299,52 @@ static int op_handshake(iss_conn *c, double timeout)
 }
 
 /* One SSL_read into buf: >0 bytes, 0 EOF, <0 status. */
+/* A plain read(2)/write(2) result as a status: bytes, 0 at EOF, WANT_*,
+ * EINTR or ERR (errno kept). */
+static ssize_t plain_status(ssize_t r, int for_read)
+{
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return for_read ? ISS_WANT_READ : ISS_WANT_WRITE;
+    if (errno == EINTR)
+        return ISS_EINTR;
+    return ISS_ERR;
+}
+
+/* Reads after TLS ended for reading (see iss_conn_set_closed). */
+static ssize_t closed_read(iss_conn *c, char *buf, size_t len)
+{
+    char probe;
+    ssize_t r;
+    if (c->fd < 0) {              /* SSL_usebio: no descriptor of our own */
+        errno = EPERM;
+        return ISS_ERR;
+    }
+    errno = 0;
+    if (c->rd_closed > 0)
+        return plain_status(recv(c->fd, buf, len, 0), 1);
+    r = recv(c->fd, &probe, 1, MSG_PEEK);
+    if (r > 0) {
+        errno = EPERM;            /* plain data where TLS ended unasked */
+        return ISS_ERR;
+    }
+    return plain_status(r, 1);
+}
+
+void iss_conn_set_closed(iss_conn *c, int rd, int wr)
+{
+    c->rd_closed = rd;
+    c->wr_closed = wr;
+}
+
 static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)
 {
     int r, e;
     if (c->doomed)                /* closed by a callback: the fd is not ours */
         return ISS_ERR;
+    if (c->rd_closed)
+        return closed_read(c, buf, len);
     if (len > INT_MAX)
         len = INT_MAX;
     iss_err_reset();
@@ -439,6 +482,26 @@ static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
 {
     size_t done = 0;
     c->err[0] = '\0';
+    if (c->wr_closed < 0 || (c->wr_closed && c->fd < 0)) {
+        errno = EPERM;            /* no plain bytes after the automatic close_notify */
+        return ISS_ERR;
+    }
+    while (c->wr_closed && done < len) {
+        /* our close_notify went out: plain bytes follow, as the
+         * reference's write to the raw descriptor (SIGPIPE as there) */
+        ssize_t r;
+        errno = 0;
+        r = plain_status(write(c->fd, buf + done, len - done), 0);
+        if (r > 0) {
+            done += r;
+            if (!all)
+                break;
+            continue;
+        }
+        return done ? (ssize_t)done : (r == 0 ? ISS_ERR : r);
+    }
+    if (c->wr_closed)
+        return done;
     while (done < len) {
         size_t chunk = len - done;
         int r;

@@ -122,6 +122,22 @@ int iss_ctx_set_verify(iss_ctx *ctx, int mode, const iss_scheme *scheme)
     return ISS_OK;
 }
 
+void iss_ctx_set_post_handshake_auth(iss_ctx *ctx, int on)
+{
+    SSL_CTX_set_post_handshake_auth(ctx->ssl_ctx, on ? 1 : 0);
+}
+
+/* Queues the CertificateRequest and sends it at once (it would otherwise
+ * wait for the next write); the client's answer is read with later reads. */
+int iss_raw_verify_client_post_handshake(void *ssl)
+{
+    if (!SSL_verify_client_post_handshake((SSL *)ssl)) {
+        ERR_clear_error();
+        return 0;
+    }
+    return SSL_do_handshake((SSL *)ssl) == 1 ? 1 : 0;
+}
+
 void iss_ctx_set_verify_hook(iss_ctx *ctx, iss_verify_hook fn, void *data)
 {
     ctx->verify_hook = fn;

@@ -57,7 +57,7 @@ typedef struct iss_scheme {
     int wildcards_in_alt;
     int check_cn;
     int ip_in_cn;         /* 0, 1 (any), 4, 6 */
-    int use_psl;          /* 1: refuse wildcards covering a public suffix */
+    int use_psl;          /* 1: refuse wildcards covering a public suffix, 2: refuse every wildcard */
     int explicit_scheme;  /* the user named a scheme: an unknown peer name is an error */
 } iss_scheme;
 /* Fills *s from a predefined scheme name; returns 0 if the name is unknown. */
@@ -102,6 +102,10 @@ void *iss_ctx_owner(iss_ctx *ctx);
 int iss_ctx_set_cipher_list(iss_ctx *ctx, const char *list);
 int iss_ctx_set_ciphersuites(iss_ctx *ctx, const char *list);
 int iss_ctx_set_verify(iss_ctx *ctx, int mode, const iss_scheme *scheme);
+/* TLS 1.3 post-handshake client authentication: a client allows it; a
+ * server asks with iss_raw_verify_client_post_handshake on its SSL*. */
+void iss_ctx_set_post_handshake_auth(iss_ctx *ctx, int on);
+int iss_raw_verify_client_post_handshake(void *ssl);
 void iss_ctx_set_verify_hook(iss_ctx *ctx, iss_verify_hook fn, void *data);
 void iss_ctx_set_passwd_hook(iss_ctx *ctx, iss_passwd_hook fn, void *data);
 int iss_ctx_set_mode(iss_ctx *ctx, long mode);
@@ -234,6 +238,12 @@ iss_x509 *iss_conn_own_cert(iss_conn *c);      /* borrowed X509* or NULL */
 int iss_conn_peer_chain(iss_conn *c, iss_x509 **out, int max);
 /* 1 once, the first time a read ended at the peer's close_notify. */
 int iss_conn_take_peer_shutdown(iss_conn *c);
+/* One-sided shutdown, per direction: 0 TLS, 1 TLS ended and plain bytes
+ * follow on the socket (read/write go to the descriptor), -1 TLS ended by
+ * the automatic answer to the peer's close_notify: writes fail with EPERM,
+ * reads give EOF at the socket's EOF and fail with EPERM if plain data
+ * waits (it must not be mistaken for TLS data). ISS_ERR with errno EPERM. */
+void iss_conn_set_closed(iss_conn *c, int rd, int wr);
 /* X509_NAME_oneline of subject (which=0) or issuer (1); returns malloc'd string. */
 char *iss_x509_name_oneline(const iss_x509 *x509, int which);
 /* Common name as X509_NAME_get_text_by_NID returns it; malloc'd, may be NULL. */

@@ -79,6 +79,7 @@ struct iss_conn {
     int last_ret;             /* raw return of the last SSL_do_handshake */
     int eof;                  /* a clean EOF was seen */
     int shutdown_seen;        /* the peer's close_notify was reported to the glue */
+    int rd_closed, wr_closed; /* TLS ended in one direction (iss_conn_set_closed) */
     int fp_fail;              /* chain or name failed before the leaf's fingerprint */
     int line_done;            /* line.data was handed out; drop it on the next call */
     int busy;                 /* depth of operations inside OpenSSL */

@@ -75,6 +75,8 @@ static int psl_allows(const char *id, size_t idlen, const iss_scheme *s)
     int labels, suffix;
     if (!s->use_psl)
         return 1;
+    if (s->use_psl == 2)
+        return 0;                 /* the caller's own list refused this identity */
     if (idlen > 255)
         return 0;                 /* not a DNS name: no wildcard for it */
     labels = count_labels(id, idlen);

@@ -178,7 +178,9 @@ sub line_server {
     is($status, 0, 'server saw the end of the connection') or diag($r->{__died__});
 }
 
-# ---- EOF after the peer's close_notify; writes after it; stop_SSL after it -------
+# ---- one-sided shutdown (2.091+): the peer's close_notify is answered at once,
+# both directions are closed until stop_SSL; our fast stop_SSL closes only our
+# direction and the peer's records are still decrypted --------------------------
 for my $version (qw(TLSv1_2 TLSv1_3)) {
     my $l = ssl_listener(SSL_version => $version);
     my ($pid, $port) = fork_server($l, sub {
@@ -187,57 +189,57 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         print $c "hello\n";
         # send close_notify, do not wait for the answer, keep TCP open
         my $ok = $c->stop_SSL(SSL_fast_shutdown => 1);
-        report(stop => $ok ? 'ok' : "failed: $SSL_ERROR");
-        # now plain: collect the TLS records the client still sends, then
-        # the plain text line
-        my @types;
-        while (1) {
-            my $hdr = read_raw($c, 5);
-            last if length($hdr) < 5;
-            if ($hdr =~ /^[\x14-\x17]\x03[\x01-\x04]/) {
-                push @types, ord($hdr);
-                read_raw($c, unpack('n', substr($hdr, 3, 2)));
-                next;
-            }
-            # not TLS: the plain line
-            my $rest = $hdr =~ /\n/ ? '' : getline_raw($c) // '';
-            report(plain => $hdr . $rest);
-            syswrite($c, "plain reply\n");
-            last;
-        }
-        report(types => join(',', @types));
+        report(stop => !$ok ? "failed: $SSL_ERROR" : $ok == $c ? 'self' : "returned $ok");
+        report(class => ref($c), is_ssl => $c->is_SSL);
+        # still TLS for reading: the client's answer ends TLS here too
+        my $n = sysread($c, my $buf, 100);
+        report(read_end => $n, is_ssl_end => $c->is_SSL // 'undef');
+        # plain from now on; say something before the client's stop_SSL
+        syswrite($c, "early plain\n");
+        report(plain => getline_raw($c));
+        syswrite($c, "plain reply\n");
         read_raw($c, 1, 3);    # wait for the client to close
     });
     my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
         SSL_version => $version, @CLIENT_SSL) or die "new: $SSL_ERROR";
-    ok($s->is_SSL, "$version: is_SSL before the close_notify");
+    is($s->is_SSL, 'rw', "$version: is_SSL 'rw' before the close_notify");
     is(getline_raw($s), "hello\n", "$version: data before the close_notify");
     vec(my $rin = '', fileno($s), 1) = 1;
     select(my $r = $rin, undef, undef, 5);
     my $n = sysread($s, my $buf, 100);
-    is($n, 0, "$version: sysread returns 0 (EOF) after the peer's close_notify");
-    $n = sysread($s, $buf, 100);
-    is($n, 0, "$version: ... and again");
+    is($n, 0, "$version: sysread returns 0 (EOF) at the peer's close_notify");
     ok($s->opened, "$version: socket still open (TCP still up)");
-    like($s->is_SSL // '', qr/^(?:1|w)$/, "$version: is_SSL: TLS still active for writing");
-    # the reference (and TLS 1.3 half-close) lets the write side continue
+    is($s->is_SSL, '', "$version: is_SSL '': both directions closed (close_notify answered)");
+    ok(exists ${*$s}{_SSL_read_closed} && ${*$s}{_SSL_read_closed} == -1
+        && ${*$s}{_SSL_write_closed} == -1, "$version: _SSL_read_closed/_SSL_write_closed -1 (automatic)");
+    $! = 0;
     $n = syswrite($s, "after close_notify\n");
-    is($n, 19, "$version: syswrite after the peer's close_notify still sends (TLS record)")
-        or diag("error: $! / $SSL_ERROR");
+    ok(!defined $n, "$version: syswrite after it fails");
+    is($! + 0, Errno::EPERM(), "$version: ... with EPERM");
+    ok(!defined($s->print("x\n")), "$version: print fails too");
+    # the server writes plain text now: it must not be read as TLS data
+    select($r = $rin, undef, undef, 5);
+    $! = 0;
+    $n = sysread($s, $buf, 100);
+    ok(!defined $n, "$version: sysread with plain data waiting fails");
+    is($! + 0, Errno::EPERM(), "$version: ... with EPERM");
     my $t0 = time;
-    ok($s->stop_SSL, "$version: stop_SSL after the peer's close_notify");
-    ok(time - $t0 < 8, "$version: ... returns at once (no waiting for the Timeout)");
-    ok(!$s->is_SSL, "$version: is_SSL false after stop_SSL");
+    my $ret = $s->stop_SSL;
+    is($ret, $s, "$version: stop_SSL after the peer's close_notify returns the socket");
+    ok(time - $t0 < 8, "$version: ... at once (no waiting for the Timeout)");
+    ok(!defined $s->is_SSL, "$version: is_SSL undef after stop_SSL");
     is(ref($s), 'IO::Socket::SSL', "$version: class stays IO::Socket::SSL (created by new)");
+    is(getline_raw($s), "early plain\n", "$version: the plain text is read after stop_SSL");
     syswrite($s, "plain after\n");
-    is(getline_raw($s), "plain reply\n", "$version: plain text after close_notify + stop_SSL");
+    is(getline_raw($s), "plain reply\n", "$version: plain text both ways");
     close $s;
     my ($status, $res) = wait_child($pid);
     is($status, 0, "$version: server finished") or diag($res->{__died__});
-    is($res->{stop}, 'ok', "$version: server stop_SSL(SSL_fast_shutdown => 1)");
-    # (TLS 1.3 hides the alert's content type: it is sent as application data)
-    is($res->{types}, $version eq 'TLSv1_2' ? '23,21' : '23,23',
-        "$version: server got the app data record and the close_notify alert");
+    is($res->{stop}, 'self', "$version: server stop_SSL(SSL_fast_shutdown => 1) returns the socket");
+    is($res->{class}, 'IO::Socket::SSL', "$version: ... which stays an IO::Socket::SSL");
+    is($res->{is_ssl}, 'r', "$version: ... with is_SSL 'r'");
+    is($res->{read_end}, 0, "$version: server: the client's close_notify is read through TLS (EOF)");
+    is($res->{is_ssl_end}, 'undef', "$version: ... and ends TLS on the server");
     is($res->{plain}, "plain after\n", "$version: server got the plain line after them");
 }
 

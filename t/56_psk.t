@@ -55,4 +55,40 @@ SKIP: {
     stop_bg($srv);
 }
 
+# A client that gives only a key uses the identity 'io_socket_ssl' (as the
+# reference): openssl s_server -psk_identity io_socket_ssl accepts it, and a
+# server with a key table finds it under that name.
+SKIP: {
+    my $openssl = openssl_bin() or skip 'no openssl', 3;
+    my $port = free_port();
+    my $srv = run_bg([$openssl, qw(s_server -nocert -tls1_2 -rev -psk_identity io_socket_ssl),
+        -accept => "127.0.0.1:$port", -psk => '00112233445566778899aabbccddeeff'], stdin_hold => 1);
+    ok(wait_port($port), 'openssl s_server -psk_identity io_socket_ssl started') or diag(bg_output($srv));
+    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+        SSL_psk => $key, SSL_verify_mode => SSL_VERIFY_NONE);
+    ok($c, 'a client with only a key connects as identity io_socket_ssl') or diag($SSL_ERROR);
+    if ($c) {
+        print $c "hello\n";
+        is(scalar(<$c>), "olleh\n", '... and talks');
+    } else {
+        fail('no data');
+    }
+    stop_bg($srv);
+}
+{
+    my $l = IO::Socket::SSL->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5,
+        SSL_version => 'TLSv1_2', SSL_psk => { other => 'y' x 16, io_socket_ssl => $key },
+        SSL_use_cert => 0) or die "listener: $SSL_ERROR";
+    my ($pid, $port) = fork_server($l, sub {
+        my $c = shift->accept or do { report(err => "$SSL_ERROR"); return };
+        print $c "hi\n";
+        $c->close;
+    });
+    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+        SSL_psk => $key, SSL_verify_mode => SSL_VERIFY_NONE);
+    ok($c, 'our server with a key table finds the identity io_socket_ssl') or diag($SSL_ERROR);
+    is($c && scalar(<$c>), "hi\n", '... data');
+    wait_child($pid);
+}
+
 done_testing;

@@ -40,6 +40,7 @@ my %PKG = (
         qw(OP_ALL OP_CIPHER_SERVER_PREFERENCE OP_SINGLE_DH_USE SSL_MODE_RELEASE_BUFFERS),
     ]],
     'IO::Socket::SSL::Session_Cache' => ['lib/IO/Socket/SSL/Session_Cache.pm', []],
+    'IO::Socket::SSL::Trace'         => ['lib/IO/Socket/SSL/Trace.pm', []],
     'IO::Socket::SSL::Utils'         => ['lib/IO/Socket/SSL/Utils.pod', []],
     'IO::Socket::SSL::Intercept'     => ['lib/IO/Socket/SSL/Intercept.pm', []],
     'IO::Socket::SSL::PublicSuffix'  => ['lib/IO/Socket/SSL/PublicSuffix.pm', [

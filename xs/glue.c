@@ -192,20 +192,33 @@ void glue_io_fail(pTHX_ SV *sock, int status, const char *what)
 }
 
 /* The first read that ends at the peer's close_notify tells the Perl side,
- * which runs SSL_on_peer_shutdown if there is one. */
-void glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
+ * which answers it or runs SSL_on_peer_shutdown. With the callback, the read
+ * returns what it returned: _peer_shutdown hands back a reference to that
+ * value, this returns a new mortal copy (NULL: the read returns 0). The
+ * connection may be freed meanwhile: callers must not use it afterwards. */
+SV *glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
 {
-    if (iss_conn_take_peer_shutdown(c)) {
+    SV *ret = NULL;
+    if (c && iss_conn_take_peer_shutdown(c)) {
         dSP;
+        int n;
         ENTER;
         SAVETMPS;
         PUSHMARK(SP);
         XPUSHs(sock);
         PUTBACK;
-        call_pv("IO::Socket::SSL::_peer_shutdown", G_DISCARD);
+        n = call_pv("IO::Socket::SSL::_peer_shutdown", G_SCALAR);
+        SPAGAIN;
+        if (n == 1) {
+            SV *r = POPs;
+            if (SvROK(r))
+                ret = newSVsv(SvRV(r));
+        }
+        PUTBACK;
         FREETMPS;
         LEAVE;
     }
+    return ret ? sv_2mortal(ret) : NULL;
 }
 
 /* Falls back to the plain-socket method when TLS is not active. */
@@ -448,10 +461,19 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
         STRLEN kl, nl;
         const char *k = SvPV(*(SP - n + 1), kl);
         const char *nm = SvPV(*(SP - n + 2), nl);
-        if (kl == 32 && nl == 16) {
+        /* as the reference (Net::SSLeay): a key name of 1 to 16 bytes,
+         * padded with zero bytes to 16; anything else fails the handshake
+         * with a message (where the reference's server process dies) */
+        if (kl == 32 && nl >= 1 && nl <= 16) {
             memcpy(key, k, 32);
-            memcpy(cur_name, nm, 16);
+            memset(cur_name, 0, 16);
+            memcpy(cur_name, nm, nl);
             rv = 1;
+        } else {
+            sv_setpvf(ERRSV, kl != 32 ? "SSL_ticket_keycb: the key must be 32 bytes, got %d"
+                                      : "SSL_ticket_keycb: the key name must be 1 to 16 bytes, got %d",
+                      (int)(kl != 32 ? kl : nl));
+            keep_error(aTHX_ g, c);
         }
     }
     SP -= n;

@@ -94,8 +94,11 @@ SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset,
         return &PL_sv_undef;
     }
     finish_buf(aTHX_ buf, offset + got);
-    if (n == 0 && got == 0)
-        glue_peer_shutdown_check(aTHX_ sock, c);   /* after the buffer is settled */
+    if (n == 0 && got == 0 && mode != 2) {
+        SV *r = glue_peer_shutdown_check(aTHX_ sock, c);   /* after the buffer is settled */
+        if (r)
+            return r;
+    }
     return sv_2mortal(newSViv(got));
 }
 

@@ -10,7 +10,7 @@ no warnings 'uninitialized';
 our $VERSION = '2.099';
 
 use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
-use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF);
+use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM);
 use Scalar::Util qw(dualvar);
 
 require XSLoader;
@@ -28,6 +28,15 @@ sub IO::Socket::SSL::Session_Cache::new {
 
 our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
 { no warnings "once"; *ERROR = \$SSL_ERROR; }
+{
+    # As the reference: $DEBUG is another name for $Net::SSLeay::trace, so a
+    # real Net::SSLeay loaded alongside traces at the same level. A level set
+    # before loading is kept.
+    no warnings 'once';
+    my $level = $DEBUG;
+    *DEBUG = \$Net::SSLeay::trace;
+    $DEBUG = $level if $level;
+}
 $DEBUG ||= 0;
 
 sub croak { require Carp; goto &Carp::croak }
@@ -148,6 +157,16 @@ sub import {
     goto &Exporter::import;
 }
 
+# The reference's library set-up, callable again by programs that call it
+# (e.g. after a fork, or from perlcc-built code). OpenSSL 3 initialises
+# itself on first use; this only says whether set-up was done before, as the
+# reference's library_init does: false when it already was.
+{
+    my $init_done;
+    sub init { return $init_done++ ? undef : 1 }
+    init();
+}
+
 sub DEBUG {
     $DEBUG or return;
     my (undef, $file, $line, $sub) = caller(1);
@@ -245,6 +264,10 @@ sub _io_fail {
         return;
     }
     return $self->_internal_error($what, 9) if $status == _ISS_INTERNAL;
+    # a direction closed by a one-sided shutdown: $! alone, as the reference
+    # (plain I/O, or EPERM)
+    return if $status == _ISS_ERR && ref($self)
+        && ${*$self}{$what =~ /write/ ? '_SSL_write_closed' : '_SSL_read_closed'};
     my $conn = ${*$self}{_SSL_conn};
     my $errno = $!;
     $! = EPIPE if !$errno && $what =~ /write|shutdown/ && $conn && $conn->last_ssl_error == 5;
@@ -434,7 +457,8 @@ my @all_my_keys = qw(
     _SSL_arguments _SSL_certificate _SSL_ctx _SSL_fileno _SSL_in_DESTROY
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
-    _SSL_msg_callback _SSL_session_used _SSL_usebio_outer
+    _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name _SSL_server_side
+    _SSL_read_closed _SSL_write_closed
 );
 
 sub configure {
@@ -444,6 +468,8 @@ sub configure {
     # connect; the caller's Blocking => 0 applies afterwards.
     my $blocking = delete $arg_hash->{Blocking};
     $arg_hash->{Blocking} = 1 if defined $blocking;
+    # a socket made here is closed when its handshake fails
+    $arg_hash->{SSL_keepSocketOnError} = 0 if !exists $arg_hash->{SSL_keepSocketOnError};
     $self->configure_SSL($arg_hash) || return;
     if ($arg_hash->{Family} ||= $arg_hash->{Domain}) {
         # with a known family AI_ADDRCONFIG only hurts (loopback-only hosts)
@@ -462,6 +488,9 @@ sub configure_SSL {
     my $is_server = $arg_hash->{SSL_server};
     $is_server = $arg_hash->{SSL_server} = $arg_hash->{Listen} || 0 if !defined $is_server;
     $FILTER_SSL_ARGS->($is_server, $arg_hash) if $FILTER_SSL_ARGS;
+    # an existing socket being upgraded stays open when the handshake fails
+    # (the reference's default since 2.099)
+    $arg_hash->{SSL_keepSocketOnError} = 1 if !exists $arg_hash->{SSL_keepSocketOnError};
     if (my $old = ${*$self}{_SSL_conn}) {
         # configured again while a connection exists (start_SSL on a TLS
         # socket): that one ends here, without close_notify, and the tied
@@ -527,9 +556,11 @@ sub _new_conn {
             or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
     }
     ${*$self}{_SSL_conn}   = $conn;
+    ${*$self}{_SSL_server_side} = $is_server;
     # the connection knows its socket (weakly), for the callbacks
     ${*$self}{_SSL_object} = $conn->ptr;
-    $conn->set_msg_callback(1) if ${*$self}{_SSL_msg_callback};
+    # the record trace of the debug output (IO::Socket::SSL::Trace) uses it too
+    $conn->set_msg_callback(1) if ${*$self}{_SSL_msg_callback} || $DEBUG >= 2;
     return $conn;
 }
 
@@ -545,13 +576,17 @@ sub set_msg_callback {
         }
     }
     if (my $conn = ${*$self}{_SSL_conn}) {
-        $conn->set_msg_callback(${*$self}{_SSL_msg_callback} ? 1 : 0);
+        $conn->set_msg_callback(${*$self}{_SSL_msg_callback} || $DEBUG >= 2 ? 1 : 0);
     }
 }
 
 # Called from C with the connection's socket first.
 sub _msg_callback {
     my $self = shift or return;
+    if ($DEBUG >= 2) {
+        require IO::Socket::SSL::Trace;
+        IO::Socket::SSL::Trace::ossl_trace(@_);
+    }
     my $cb = ${*$self}{_SSL_msg_callback} or return;
     my ($sub, @arg) = @$cb;
     $sub->($self, @_[0 .. 5], @arg);
@@ -563,7 +598,7 @@ sub _session_new {
     $self or return 0;
     my $cache = ${*$self}{_SSL_ctx} && ${*$self}{_SSL_ctx}{session_cache} or return 0;
     my $key = ${*$self}{_SSL_arguments}{SSL_session_key} or return 0;
-    $DEBUG >= 3 && DEBUG("new session for <$key> $session");
+    $DEBUG >= 3 && DEBUG("callback session new <$key> $session");
     $cache->add_session($key, $session);
     return 1;
 }
@@ -619,6 +654,7 @@ sub connect_SSL {
             $name = $arg_hash->{SSL_hostname} if !defined $name;
             $name = _peer_name($arg_hash->{PeerAddr} || $arg_hash->{PeerHost})
                 if !defined $name;
+            ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
             $conn->set_verify_name(_idn_name($name));
         }
     }
@@ -627,7 +663,10 @@ sub connect_SSL {
     $SSL_ERROR = undef;
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
+    # (the texts of the reference's debug output, which names its binding)
+    $DEBUG >= 3 && DEBUG('call Net::SSLeay::connect');
     my $rc = $conn->handshake($timeout);
+    $DEBUG >= 3 && DEBUG('done Net::SSLeay::connect -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
     return _handshake_failed($self, $rc, $conn, 'connect') if $rc != 0;
 
     $DEBUG >= 2 && DEBUG('ssl handshake done');
@@ -666,6 +705,12 @@ sub _handshake_failed {
         $self->_internal_error("SSL $what attempt failed: timeout", 4);
         $! = ETIMEDOUT;
         return;
+    }
+    if (my $used = delete ${*$self}{_SSL_session_used}) {
+        # a handshake that failed with an alert invalidates the session it
+        # tried (OpenSSL's remove callback in the reference)
+        my $ctx = ${*$self}{_SSL_ctx};
+        $ctx->{session_cache}->del_session(undef, $used) if $ctx && $ctx->{session_cache};
     }
     if (my ($msg, $sev) = $conn->callback_error) {
         $self->_internal_error($msg, $sev);
@@ -742,6 +787,7 @@ sub accept_SSL {
     my $timeout = exists $args->{Timeout} ? $args->{Timeout} : ${*$self}{io_socket_timeout};
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$socket->blocking;
     my $rc = $conn->handshake($timeout);
+    $DEBUG >= 3 && DEBUG('Net::SSLeay::accept -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
     if ($rc != 0) {
         delete ${*$self}{_SSL_opening}
             unless $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE;
@@ -761,18 +807,20 @@ sub start_SSL {
     return $class->_start_SSL_over($socket, $arg_hash) if $arg_hash->{SSL_usebio};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
     _load_base();
-    my $original_class = ref($socket);
-    if (!$original_class) {
-        $socket = ($original_class = $ISA[0])->new_from_fd($socket, '<+')
-            or return $class->_internal_error("creating $original_class from file handle failed", 9);
-    }
+    # An unblessed glob (reference) is blessed in place and stays an
+    # IO::Socket::SSL on failure and after stop_SSL, as in the reference.
+    my $original_class = Scalar::Util::blessed($socket);
     my $original_fileno = UNIVERSAL::can($socket, 'fileno') ? $socket->fileno : CORE::fileno($socket);
     return $class->_internal_error("Socket has no fileno", 9) if !defined $original_fileno;
 
     bless $socket, $class;
-    $socket->configure_SSL($arg_hash) or bless($socket, $original_class) && return;
+    if (!$socket->configure_SSL($arg_hash)) {
+        bless($socket, $original_class) if defined $original_class;
+        return;
+    }
     ${*$socket}{_SSL_fileno} = $original_fileno;
-    ${*$socket}{_SSL_ioclass_upgraded} = $original_class if $class ne $original_class;
+    ${*$socket}{_SSL_ioclass_upgraded} = $original_class
+        if defined $original_class && $class ne $original_class;
 
     my $start_handshake = $arg_hash->{SSL_startHandshake};
     if (!defined($start_handshake) || $start_handshake) {
@@ -785,10 +833,10 @@ sub start_SSL {
             $socket->blocking(0) if !$was_blocking;
             return $socket;
         }
-        if ($original_class) {
-            bless($socket, $original_class);
-            $socket->blocking(0) if !$was_blocking && $socket->can('blocking');
-        }
+        # upgrade failed: back to the original class (the socket stays
+        # open unless SSL_keepSocketOnError was turned off)
+        $socket->blocking(0) if !$was_blocking && defined fileno($socket);
+        bless($socket, $original_class) if defined $original_class;
         return;
     }
     $DEBUG >= 2 && DEBUG("don't start handshake: $socket");
@@ -848,6 +896,11 @@ sub close {
         _SSL_ioclass_downgrade => 0,
         _SSL_in_close => 1,
     );
+    # our close_notify went out, the peer's did not come: the TLS object
+    # goes now (stop_SSL keeps it for a one-sided shutdown)
+    $self->stop_SSL(SSL_no_shutdown => 1, _SSL_ioclass_downgrade => 0,
+        _SSL_in_DESTROY => $close_args->{_SSL_in_DESTROY})
+        if ${*$self}{_SSL_conn};
     if (!$close_args->{_SSL_in_DESTROY}) {
         untie(*$self);
         undef ${*$self}{_SSL_fileno};
@@ -859,19 +912,48 @@ sub close {
 }
 
 # Which directions of TLS are still open: 'rw', 'r', 'w' or '' (undef when
-# there is no TLS at all).
+# there is no TLS at all). A direction closes with our close_notify
+# (stop_SSL), with the peer's (read), or with both when the peer's is
+# answered automatically.
 sub is_SSL {
     my $self = pop;
-    my $conn = ${*$self}{_SSL_conn} or return;
-    my $st = $conn->get_shutdown;
-    return (($st & 2) ? '' : 'r') . (($st & 1) ? '' : 'w');
+    ${*$self}{_SSL_conn} or return;
+    return (${*$self}{_SSL_read_closed} ? '' : 'r') . (${*$self}{_SSL_write_closed} ? '' : 'w');
 }
 
+sub _set_closed {
+    my ($self, $rd, $wr) = @_;
+    ${*$self}{_SSL_read_closed}  = $rd if defined $rd;
+    ${*$self}{_SSL_write_closed} = $wr if defined $wr;
+    my $conn = ${*$self}{_SSL_conn} or return;
+    $conn->set_closed(${*$self}{_SSL_read_closed} || 0, ${*$self}{_SSL_write_closed} || 0);
+}
+
+# Called from the XS read functions when a read ends at the peer's
+# close_notify (once). As the reference: with our own close_notify already
+# sent, TLS is over (stop_SSL); with SSL_on_peer_shutdown, reading is marked
+# closed and the read returns what the callback returns (handed back as a
+# reference); else close_notify is answered at once and both directions are
+# marked closed automatically (-1): plain data must not be taken for TLS
+# data, so later writes fail and reads fail when plain data waits (EPERM)
+# until the program calls stop_SSL or close.
 sub _peer_shutdown {
     my $self = shift;
-    if (my $cb = ${*$self}{_SSL_arguments}{SSL_on_peer_shutdown}) {
-        $cb->($self);
+    my $conn = ${*$self}{_SSL_conn} or return;
+    if ($conn->get_shutdown & 1) {
+        $self->stop_SSL(SSL_no_shutdown => 1);
+        return;
     }
+    if (my $cb = ${*$self}{_SSL_arguments}{SSL_on_peer_shutdown}) {
+        $self->_set_closed(1, undef);
+        my $rv = $cb->($self);
+        return \$rv;
+    }
+    $! = undef;
+    $SSL_ERROR = undef;
+    $conn->shutdown(1, -1);
+    $self->_set_closed(-1, -1);
+    return;
 }
 
 sub stop_SSL {
@@ -899,12 +981,32 @@ sub stop_SSL {
                 $self->_io_fail($rc, 'SSL shutdown error (' . $conn->last_ssl_error . ')');
                 return;
             }
+            if ($rc != _ISS_ERR && !($conn->get_shutdown & 2)) {
+                # One direction only (fast shutdown, or the peer did not
+                # answer in time): we write no more TLS, the peer's TLS
+                # records are still read. TLS ends when its close_notify
+                # arrives (see _peer_shutdown) or with close.
+                $self->_set_closed(undef, 1);
+                return $self;
+            }
             # close() closes even when the goodbye could not be said
         }
+        # As OpenSSL (the reference's remove callback): a connection that
+        # ends without our close_notify leaves a session not to be resumed.
+        # (Not for a copy of the connection in another thread, which must
+        # not touch it: the eval.)
+        if ((${*$self}{_SSL_opened} || 0) > 0 and my $ctx = ${*$self}{_SSL_ctx}) {
+            if (my $cache = $ctx->{session_cache}) {
+                local $@;
+                my $sess = eval { !($conn->get_shutdown & 1) && $conn->get1_session };
+                if ($sess) {
+                    $cache->del_session(undef, $sess);
+                    IO::Socket::SSL::_Lib::session_free($sess);
+                }
+            }
+        }
         $conn->free;
-        delete ${*$self}{_SSL_conn};
-        delete ${*$self}{_SSL_object};
-        delete ${*$self}{_SSL_certificate};
+        delete @{*$self}{qw(_SSL_conn _SSL_object _SSL_certificate _SSL_read_closed _SSL_write_closed)};
         ${*$self}{_SSL_opened} = 0;
         untie(*$self);
     }
@@ -924,7 +1026,7 @@ sub stop_SSL {
             }
         }
     }
-    return 1;
+    return $self;
 }
 
 sub DESTROY {
@@ -1114,9 +1216,19 @@ sub verify_hostname_of_cert {
     return 0 if $identity =~ m{\0};
     # as the reference's patterns: "1.2.3.4\n" is the address 1.2.3.4
     $identity =~ s{\n\z}{} if $identity =~ m{^[\d.]+\n\z};
-    my $use_psl = !(defined $publicsuffix && !ref($publicsuffix) && $publicsuffix eq '');
+    # the public suffix rule: no wildcard may cover a public suffix. 1: by
+    # the built-in list (in C), 0: wildcards are not restricted, 2: no
+    # wildcard matches this identity (decided here by the caller's list)
+    my $use_psl = (defined $publicsuffix && !ref($publicsuffix) && $publicsuffix eq '') ? 0 : 1;
+    if (ref($publicsuffix) && (ref($publicsuffix) ne 'IO::Socket::SSL::PublicSuffix'
+            || $publicsuffix->{tree} || $publicsuffix->{min_suffix} != 1)) {
+        (my $id = _idn_name($identity)) =~ s{\.+$}{};
+        my @labels = split(m{\.+}, $id);
+        my $tld = $publicsuffix->public_suffix(\@labels, +1);
+        $use_psl = @labels > ($tld ? 0 + @$tld : 1) ? 0 : 2;
+    }
     return IO::Socket::SSL::_Lib::verify_hostname_of_cert(
-        $cert, _idn_name($identity), $scheme, $use_psl ? 1 : 0);
+        $cert, _idn_name($identity), $scheme, $use_psl);
 }
 
 sub verify_hostname {
@@ -1126,11 +1238,16 @@ sub verify_hostname {
     return verify_hostname_of_cert($host, $cert, @_);
 }
 
+# The peer's chain, leaf first. As in the reference, a socket returned by
+# accept (whose SSL_server argument is 0 there) gets the chain without the
+# leaf: only the certificates the client sent after it.
 sub peer_certificates {
     my $self = shift;
     my $conn = $self->_conn or return;
     return if !$self->peer_certificate;
-    return $conn->peer_chain;
+    my @chain = $conn->peer_chain;
+    shift @chain if ${*$self}{_SSL_server_side} && !${*$self}{_SSL_arguments}{SSL_server};
+    return @chain;
 }
 
 sub alpn_selected {
@@ -1157,11 +1274,11 @@ sub can_ecdh         { 'auto' }
 sub can_ipv6         { CAN_IPV6() }
 sub can_ocsp         { '' }
 sub can_ticket_keycb { 1 }
-sub can_pha          { '' }
+sub can_pha          { 1 }
 sub can_partial_chain { 1 }
 sub can_ciphersuites { 1 }
 sub can_psk          { return { client => 1, server => 1 } }
-sub can_nested_ssl   { 1 }
+sub can_nested_ssl   { return { SSL_usebio => 1 } }
 
 # ---------------------------------------------------------------------------
 # Small methods and legacy names
@@ -1171,8 +1288,9 @@ sub opened {
     return IO::Handle::opened($self) && ${*$self}{_SSL_opened};
 }
 sub opening { my $self = shift; return ${*$self}{_SSL_opening} }
-sub want_read  { shift->errstr == SSL_WANT_READ }
-sub want_write { shift->errstr == SSL_WANT_WRITE }
+# compared as numbers without warnings: errstr may be '' or a message
+sub want_read  { no warnings 'numeric'; shift->errstr == SSL_WANT_READ }
+sub want_write { no warnings 'numeric'; shift->errstr == SSL_WANT_WRITE }
 
 sub socket_to_SSL { IO::Socket::SSL->start_SSL(@_) }
 sub socketToSSL   { IO::Socket::SSL->start_SSL(@_) }

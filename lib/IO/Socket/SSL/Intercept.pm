@@ -95,7 +95,7 @@ sub clone_cert {
         # an extension whose printed form OpenSSL cannot parse back is left
         # out (the reference ignored such failures too)
         for (0 .. @{ $h{ext} }) {
-            my @ck = eval { CERT_create(%h,
+            my @ck = eval { CERT_create(%h, ignore_invalid_args => 1,
                 issuer_cert => $self->{cacert},
                 issuer_key  => $self->{cakey},
                 key         => $self->{certkey},

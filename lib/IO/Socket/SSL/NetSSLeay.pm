@@ -11,7 +11,7 @@ use warnings;
 
 package Net::SSLeay;
 our $VERSION = '1.92';    # the Net::SSLeay whose interface this subset follows
-our $trace = 0;
+our $trace; $trace ||= 0;    # also $IO::Socket::SSL::DEBUG: keep its level
 our $AUTOLOAD;
 
 use constant {
@@ -58,6 +58,7 @@ sub BIO_free       { IO::Socket::SSL::_Lib::raw_bio_free($_[0]); 1 }
 sub PEM_read_bio_DHparams { IO::Socket::SSL::_Lib::raw_pem_read_dh($_[0]) }
 sub DH_free        { IO::Socket::SSL::_Lib::raw_dh_free($_[0]) }
 sub SESSION_free   { IO::Socket::SSL::_Lib::session_free($_[0]) }
+sub verify_client_post_handshake { IO::Socket::SSL::_Lib::raw_verify_client_post_handshake($_[0]) }
 sub ERR_get_error  { 0 }
 sub print_errs     { '' }
 
@@ -137,6 +138,12 @@ The same for the option bits.
 
 Read DH parameters from a PEM file, for C<SSL_dh> (see
 L<IO::Socket::SSL/"SSL_dh">).
+
+=item verify_client_post_handshake($ssl)
+
+Asks the client of a TLS 1.3 server connection for its certificate after the
+handshake (post-handshake authentication); the certificate comes with the
+next read. Returns 1 when the request was queued.
 
 =item SESSION_free($session)
 

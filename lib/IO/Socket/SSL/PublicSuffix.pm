@@ -310,6 +310,7 @@ sub _builtin_suffix_labels {
 sub public_suffix {
     my ($self, $name, $add) = @_;
     my ($want, @labels);    # $want: a(rray), s(tring), u(nicode string)
+    my $add_dot;            # a fully qualified name keeps its dot on the suffix
     if (ref $name) {
         $want = 'a';
         @labels = @$name;
@@ -322,7 +323,7 @@ sub public_suffix {
             $want = 's';
         }
         $name = lc $name;
-        $name =~ s{\.$}{};
+        $add_dot = $name =~ s{\.$}{};
         @labels = $name =~ m{([^.]+)}g;
     }
     return if !@labels;
@@ -348,6 +349,7 @@ sub public_suffix {
             $suffix = idn_to_unicode($suffix);
             $rest   = idn_to_unicode($rest);
         }
+        $suffix .= '.' if $add_dot;
     }
     return wantarray ? ($rest, $suffix) : $suffix;
 }
@@ -408,9 +410,9 @@ List (C<//> starts a comment). C<%args> as for C<default>.
 
 In list context the part before the suffix and the suffix, in scalar context
 the suffix. With C<$add>, that many more labels are counted to the suffix
-(C<1> gives the registrable domain). A string gives strings (lower case,
-without a trailing dot); an array reference of labels gives array
-references. A host name with non-ASCII characters is converted to its ASCII
+(C<1> gives the registrable domain). A string gives strings (lower case); an array reference of labels gives array
+references. A trailing dot (a fully qualified name) stays on the suffix:
+C<www.bar.co.uk.> gives C<www.bar> and C<co.uk.>. A host name with non-ASCII characters is converted to its ASCII
 form to be looked up and the results are converted back.
 
 =item $ps->can_idn, CLASS->can_idn

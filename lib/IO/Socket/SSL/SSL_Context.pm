@@ -8,9 +8,12 @@ use warnings;
 no warnings 'uninitialized';
 sub croak { require Carp; goto &Carp::croak }
 
-*DEBUG = \&IO::Socket::SSL::DEBUG;
+# the whole glob, as the reference: `local $IO::Socket::SSL::DEBUG` is seen here too
+*DEBUG = *IO::Socket::SSL::DEBUG;
 our $DEBUG;
-*DEBUG = \$IO::Socket::SSL::DEBUG;
+
+# contexts of this thread, for the debug output of DESTROY (as the reference)
+our %OPEN;
 
 use constant {
     SSL_MODE_RELEASE_BUFFERS => 0x10,
@@ -81,6 +84,9 @@ sub _scheme_array {
     *new = \&_new;
 }
 
+# the SSL_CTX* as an integer, as the reference's method of this name
+sub _get_ctx_object { shift->{context} }
+
 sub _new {
     my $class = shift;
     my $arg_hash = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
@@ -94,12 +100,15 @@ sub _new {
     %$arg_hash = (%defaults, %$arg_hash) if %defaults;
 
     if (my $ctx = $arg_hash->{SSL_reuse_ctx}) {
-        if (UNIVERSAL::isa($ctx, 'IO::Socket::SSL::SSL_Context') and $ctx->{context}) {
-            # a context object
-        } elsif (UNIVERSAL::isa($ctx, 'GLOB') and $ctx = ${*$ctx}{_SSL_ctx}) {
+        if (UNIVERSAL::isa($ctx, 'IO::Socket::SSL::SSL_Context')) {
+            return $ctx if $ctx->{context};
+        } elsif (UNIVERSAL::isa($ctx, 'GLOB') and my $sctx = ${*$ctx}{_SSL_ctx}) {
             # the context of a socket
+            return $sctx;
         }
-        return $ctx;
+        # as the reference; also for unblessed references, where the
+        # reference dies with a method call error instead
+        die "invalid context to reuse: $ctx";
     }
 
     if (!$is_server && !defined $arg_hash->{SSL_use_cert}
@@ -207,8 +216,11 @@ sub _new {
     $self->{ocsp_mode} = defined($arg_hash->{SSL_ocsp_mode}) ? $arg_hash->{SSL_ocsp_mode}
         : $verify_mode ? IO::Socket::SSL::SSL_OCSP_TRY_STAPLE() : 0;
     $DEBUG >= 3 && IO::Socket::SSL::DEBUG("new ctx $self->{context}");
+    $OPEN{ $self->{context} } = 1;
     return $self;
 }
+
+sub CLONE { %OPEN = () }
 
 # Verification: mode, the user's callback, and the host name check that a
 # verifying client always does (scheme 'default' unless told otherwise).
@@ -224,9 +236,10 @@ sub _apply_verify {
             : ref($scheme) eq 'HASH' ? _scheme_array($scheme) : $scheme;
         if (ref($scheme) eq 'HASH' && !%$scheme) {
             $check = undef;
-        } elsif (ref($scheme) eq 'HASH' && $scheme->{callback}) {
-            # a Perl decision: run it from the verify callback below
-            $self->{verifycn_callback} = $scheme->{callback};
+        } elsif (ref($scheme) eq 'HASH' && $scheme->{callback} || ref($psl)) {
+            # a Perl decision (the user's callback, or the user's public
+            # suffix object): run it from the verify callback below
+            $self->{verifycn_perl} = [$scheme, $psl];
             $check = undef;
         }
         $self->{verify_name} = 1;
@@ -237,24 +250,62 @@ sub _apply_verify {
         _fail_die($e);
     };
     my $vcb = $args->{SSL_verify_callback};
-    if (my $namecb = $self->{verifycn_callback}) {
+    if (my $perl = $self->{verifycn_perl}) {
+        my ($vscheme, $vpsl) = @$perl;
         my $user = $vcb;
         $vcb = sub {
             my ($ok, $store, $certname, $error, $cert, $depth, $sock) = @_;
             $ok = $user->(@_[0 .. 5]) if $user;
             return $ok if !$ok || $depth != 0 || !$sock;
+            # as the reference: a callback scheme gets 'unknown' when no name is known
             my $host = ${*$sock}{_SSL_verify_name};
-            my $rv = IO::Socket::SSL::verify_hostname_of_cert($host, $cert, { callback => $namecb });
+            $host = 'unknown' if (!defined $host || $host eq '')
+                && ref($vscheme) eq 'HASH' && $vscheme->{callback};
+            if (!defined $host || $host eq '') {
+                if ($vscheme) {
+                    $sock->_internal_error("Cannot determine peer hostname for verification", 8);
+                    return 0;
+                }
+                warn "Cannot determine hostname of peer for verification. "
+                    . "Disabling default hostname verification for now. "
+                    . "Please specify hostname with SSL_verifycn_name and better set "
+                    . "SSL_verifycn_scheme too.\n";
+                return $ok;
+            }
+            my $rv = IO::Socket::SSL::verify_hostname_of_cert($host, $cert, $vscheme, $vpsl);
             $sock->_internal_error("hostname verification failed", 5) if !$rv;
             return $rv;
         };
     }
+    if ($DEBUG >= 3) {
+        # the reference's debug lines: each certificate of the chain, then
+        # the host name check of the leaf
+        my $user = $vcb;
+        my $check_name = $self->{verify_name} && !$self->{verifycn_perl};
+        my $vscheme = defined $scheme ? $scheme : 'default';
+        $vcb = sub {
+            my ($ok, $store, $certname, $error, $cert, $depth, $sock) = @_;
+            IO::Socket::SSL::DEBUG("ok=$ok [$depth] $certname");
+            # the name check wrapper takes the socket too, the user's callback not
+            $ok = $self->{verifycn_perl} ? $user->(@_) : $user->(@_[0 .. 5]) if $user;
+            if ($ok && $depth == 0 && $check_name && $sock) {
+                my $host = ${*$sock}{_SSL_verify_name};
+                if (defined $host && $host ne '') {
+                    IO::Socket::SSL::DEBUG("scheme=$vscheme cert=$cert") if !ref $vscheme;
+                    (my $id = $host) =~ s{\.+$}{};
+                    IO::Socket::SSL::DEBUG("identity=$id cn=" . (IO::Socket::SSL::_Lib::x509_cn($cert) // '')
+                        . " alt=" . join(' ', IO::Socket::SSL::_Lib::x509_alt_names($cert)));
+                }
+            }
+            return $ok;
+        };
+    }
     if (my $inner = $vcb) {
         # The glue calls this with the reference's six arguments and the
-        # socket of the connection, which only the name check above needs.
+        # socket of the connection, which only the wrappers above need.
         # The value is turned into 0/1 here, inside the G_EVAL of the glue:
         # an object with an overloaded bool that dies must not unwind OpenSSL.
-        $ctx->set_verify_callback($self->{verifycn_callback}
+        $ctx->set_verify_callback($self->{verifycn_perl} || $DEBUG >= 3
             ? sub { $inner->(@_) ? 1 : 0 }
             : sub { pop; $inner->(@_) ? 1 : 0 });
     }
@@ -393,6 +444,9 @@ sub _apply_certs {
             "Failed to load key from file (no PEM or DER)", $ctx->error);
         $havekey = 'FILE';
     }
+    # a TLS 1.3 client with a certificate allows the server to ask for it
+    # after the handshake (post-handshake authentication), as the reference
+    $ctx->set_post_handshake_auth(1) if !$is_server && $havecert && $havekey;
     return 1;
 }
 
@@ -449,6 +503,12 @@ sub _apply_alpn {
         # an empty list is no list (and empty entries are refused below)
         delete $args->{$_} if ref($args->{$_}) eq 'ARRAY' && !@{ $args->{$_} };
     }
+    if (ref($args->{SSL_alpn_protocols}) eq 'ARRAY') {
+        # empty names cannot go on the wire; the reference's list with one
+        # is refused by OpenSSL and the connection goes on without ALPN
+        my @l = grep { defined && $_ ne '' } @{ $args->{SSL_alpn_protocols} };
+        $args->{SSL_alpn_protocols} = @l ? \@l : undef;
+    }
     if (my $list = $args->{SSL_alpn_protocols}) {
         $ctx->set_protocols(0, ref($list) ? $list : [$list])
             or return IO::Socket::SSL->error("Failed to set ALPN protocols", $ctx->error);
@@ -486,7 +546,8 @@ sub _apply_session_keys {
     if (defined(my $psk = $args->{SSL_psk})) {
         my @pairs = $is_server
             ? (ref($psk) eq 'HASH' ? %$psk : ('' => $psk))
-            : (ref($psk) eq 'ARRAY' ? @$psk : ('' => $psk));
+            # a client key alone goes with the reference's identity
+            : (ref($psk) eq 'ARRAY' ? @$psk : ('io_socket_ssl' => $psk));
         while (my ($id, $key) = splice(@pairs, 0, 2)) {
             $ctx->add_psk($id // '', $key) or return IO::Socket::SSL->_internal_error(
                 "invalid SSL_psk: identity or key too long or key empty", 9);
@@ -499,6 +560,15 @@ sub has_session_cache { return defined shift->{session_cache} }
 
 sub DESTROY {
     my $self = shift;
+    if ($DEBUG >= 3 and my $ctx = $self->{context}) {
+        IO::Socket::SSL::DEBUG("free ctx $ctx open=" . join(' ', keys %OPEN));
+        if (delete $OPEN{$ctx}) {
+            IO::Socket::SSL::DEBUG("free ctx $ctx callback") if $self->{verify_mode};
+            IO::Socket::SSL::DEBUG("OK free ctx $ctx");
+        }
+    } elsif (my $c = $self->{context}) {
+        delete $OPEN{$c};
+    }
     # the cache frees the sessions it holds
     # the C context is reference counted: connections keep it alive
     delete @{$self}{qw(_ctx context session_cache)};

@@ -2,8 +2,19 @@ package IO::Socket::SSL::Session_Cache;
 # Client session cache: an LRU of SSL_SESSION handles (integers) that keeps
 # several sessions per key (host:port by default), because a TLS 1.3 ticket
 # may be used only once. The cache owns one reference on each session.
+#
+# The data layout is the reference's, because programs and tests look into
+# it: {room} is the free space, {ghead} the newest entry of one cyclic list of
+# all entries, {shead}{$key} the newest entry of the cyclic list of the
+# entries for $key. An entry is an array: [session, key, next and previous in
+# the global list, next and previous in the key's list]; "next" goes from
+# newer to older, so the head's previous is the oldest.
 use strict;
 use warnings;
+
+use constant {
+    SESSION => 0, KEY => 1, GNEXT => 2, GPREV => 3, SNEXT => 4, SPREV => 5,
+};
 
 # The sessions are raw handles owned by this process's cache: a new thread
 # must not get (and later free) a copy.
@@ -15,21 +26,63 @@ sub CLONE_SKIP { 1 }
     *new = \&_new;
 }
 
+sub _debug { $IO::Socket::SSL::DEBUG >= 3 and IO::Socket::SSL::DEBUG(@_) }
+
 sub _new {
     my ($class, $size) = @_;
     $size > 0 or return;
-    return bless { room => $size, keys => {}, order => [] }, $class;
+    return bless { room => $size, ghead => undef, shead => {} }, $class;
 }
 
-# newest first per key; 'order' holds [key, session] newest first overall
+# The lists an entry is on: [next slot, previous slot, reference to the head].
+sub _lists {
+    my ($self, $e) = @_;
+    return ([ SNEXT, SPREV, \$self->{shead}{ $e->[KEY] } ], [ GNEXT, GPREV, \$self->{ghead} ]);
+}
+
+# Links $e in front of the list whose head $$head is (or starts the list).
+sub _push_front {
+    my ($e, $next, $prev, $head) = @_;
+    if (my $h = $$head) {
+        my $oldest = $h->[$prev];
+        $e->[$next] = $h;
+        $e->[$prev] = $oldest;
+        $oldest->[$next] = $e;
+        $h->[$prev] = $e;
+    } else {
+        $e->[$next] = $e->[$prev] = $e;
+    }
+    $$head = $e;
+}
+
+# Takes $e out of one list; the head moves on, an emptied key list goes.
+sub _unlink {
+    my ($self, $e, $next, $prev, $head) = @_;
+    $$head or return;
+    if ($e->[$next] == $e) {
+        if ($next == SNEXT) { delete $self->{shead}{ $e->[KEY] } } else { $$head = undef }
+        return;
+    }
+    $e->[$prev][$next] = $e->[$next];
+    $e->[$next][$prev] = $e->[$prev];
+    $$head = $e->[$next] if $$head == $e;
+}
+
+sub _remove {
+    my ($self, $e) = @_;
+    $self->_unlink($e, @$_) for $self->_lists($e);
+    $self->{room}++;
+    IO::Socket::SSL::_Lib::session_free($e->[SESSION]) if $e->[SESSION];
+    @$e = ();    # no cycles left behind
+}
+
 sub add_session {
     my ($self, $key, $session) = @_;
-    unshift @{ $self->{keys}{$key} }, $session;
-    unshift @{ $self->{order} }, [$key, $session];
-    while (@{ $self->{order} } > $self->{room}) {
-        my ($k, $s) = @{ pop @{ $self->{order} } };
-        $self->_drop($k, $s);
-    }
+    _debug("add_session($key,$session)");
+    my $e = [ $session, $key ];
+    _push_front($e, @$_) for $self->_lists($e);
+    # the oldest goes when the cache is full
+    $self->_remove($self->{ghead}[GPREV]) if --$self->{room} < 0;
     return 1;
 }
 
@@ -39,43 +92,96 @@ sub replace_session {
     return $self->add_session($key, $session);
 }
 
+# The newest session for $key (or that very $session, if given); it becomes
+# the most recently used entry, the last to be dropped.
 sub get_session {
-    my ($self, $key) = @_;
-    my $list = $self->{keys}{$key} or return;
-    return $list->[0];
+    my ($self, $key, $session) = @_;
+    my $e = $self->{shead}{$key};
+    if ($e && $session) {
+        my $first = $e;
+        until ($e->[SESSION] == $session) {
+            $e = $e->[SNEXT];
+            if ($e == $first) { $e = undef; last }
+        }
+    }
+    if ($e) {
+        for my $l ($self->_lists($e)) {
+            my ($next, $prev, $head) = @$l;
+            next if $$head == $e;
+            $self->_unlink($e, @$l);
+            _push_front($e, @$l);
+        }
+    }
+    _debug("get_session($key" . ($session ? ",$session" : '') . ") -> "
+        . ($e ? $e->[SESSION] : 'none'));
+    return $e && $e->[SESSION];
 }
 
-# del_session($key): all sessions of key; del_session($key, $s) or
-# del_session(undef, $s): just that session.
+# del_session($key): all sessions of $key; del_session($key, $session) or
+# del_session(undef, $session): that session; del_session(): everything.
+# Returns how many went.
 sub del_session {
     my ($self, $key, $session) = @_;
-    my @gone = grep {
-        (!defined $key || $_->[0] eq $key) && (!defined $session || $_->[1] == $session)
-    } @{ $self->{order} };
-    for my $e (@gone) {
-        @{ $self->{order} } = grep { $_ != $e } @{ $self->{order} };
-        $self->_drop(@$e);
+    my ($e, $next) = $key ? ($self->{shead}{$key}, SNEXT) : ($self->{ghead}, GNEXT);
+    my @gone;
+    my $first = $e;
+    while ($e) {
+        if (!$session) {
+            push @gone, $e;
+        } elsif ($e->[SESSION] == $session) {
+            push @gone, $e;
+            last;
+        }
+        $e = $e->[$next];
+        last if $e == $first;
     }
+    _debug("del_session(" . ($key // 'undef') . ($session ? ",$session" : '') . ") -> "
+        . (@gone || 'none'));
+    $self->_remove($_) for @gone;
     return scalar @gone;
-}
-
-sub _drop {
-    my ($self, $key, $session) = @_;
-    my $list = $self->{keys}{$key} or return;
-    @$list = grep { $_ != $session } @$list;
-    delete $self->{keys}{$key} if !@$list;
-    IO::Socket::SSL::_Lib::session_free($session);
 }
 
 sub _dump {
     my $self = shift;
-    return map { "$_->[0] => $_->[1]" } @{ $self->{order} };
+    my (%n, @out);
+    for (my $e = $self->{ghead}; $e; ) {
+        $n{$e} = keys %n;
+        $e = $e->[GNEXT];
+        last if $e == $self->{ghead};
+    }
+    my $out = "room: $self->{room}\nghead:\n";
+    for (my $e = $self->{ghead}; $e; ) {
+        $out .= sprintf(" - [%d] <%d,%d> '%s' <%s>\n",
+            $n{$e}, $n{ $e->[GPREV] }, $n{ $e->[GNEXT] }, $e->[KEY], $e->[SESSION]);
+        $e = $e->[GNEXT];
+        last if $e == $self->{ghead};
+    }
+    $out .= "shead:\n";
+    for my $key (sort keys %{ $self->{shead} }) {
+        $out .= " - '$key'\n";
+        my $h = $self->{shead}{$key};
+        for (my $e = $h; $e; ) {
+            $out .= sprintf("   - [%d] <%d,%d> '%s' <%s>\n",
+                $n{$e}, $n{ $e->[SPREV] }, $n{ $e->[SNEXT] }, $e->[KEY], $e->[SESSION]);
+            $e = $e->[SNEXT];
+            last if $e == $h;
+        }
+    }
+    return $out;
 }
 
+# The lists are cyclic: break them, and free the sessions.
 sub DESTROY {
     my $self = shift;
-    IO::Socket::SSL::_Lib::session_free($_->[1]) for @{ $self->{order} || [] };
-    @{ $self->{order} || [] } = ();
+    my $e = $self->{ghead} or return;
+    my @all;
+    for (my $x = $e; $x; ) { push @all, $x; $x = $x->[GNEXT]; last if $x == $e }
+    for (@all) {
+        IO::Socket::SSL::_Lib::session_free($_->[SESSION]) if $_->[SESSION];
+        @$_ = ();
+    }
+    $self->{ghead} = undef;
+    $self->{shead} = {};
 }
 
 1;

@@ -15,16 +15,37 @@ our @EXPORT = qw(
     KEY_create_rsa KEY_create_ec CERT_asHash CERT_create
 );
 
+# The texts of failures are the reference's: "cannot read FILE: $!" when the
+# file cannot be opened, "cannot parse ... as PEM ...: <OpenSSL's reason>"
+# when its content is no PEM object. Both croak (caller's line).
+sub _croak { require Carp; goto &Carp::croak }
+
+# The reference appends OpenSSL's first queued error, which often is a stale
+# one from before; the readers here leave no queue behind, so the reason is
+# said plainly.
+sub _ossl_reason {
+    my $what = shift;
+    my $e = IO::Socket::SSL::_Lib::errstack();
+    $e =~ s/ (?=error:).*//s;
+    return $e ne '' ? $e : "no PEM $what found";
+}
+
+sub _readable {
+    my $file = shift;
+    open(my $fh, '<', $file) or _croak("cannot read $file: $!");
+}
+
 sub PEM_file2cert {
     my $file = shift;
+    _readable($file);
     my $cert = IO::Socket::SSL::_Lib::pem_file2cert($file)
-        or die "failed to read certificate from $file\n";
+        or _croak("cannot parse $file as PEM X509 cert: " . _ossl_reason('certificate'));
     return $cert;
 }
 
 sub PEM_string2cert {
     my $cert = IO::Socket::SSL::_Lib::pem_string2cert(shift)
-        or die "failed to parse PEM certificate\n";
+        or _croak("cannot parse string as PEM X509 cert: " . _ossl_reason('certificate'));
     return $cert;
 }
 
@@ -32,34 +53,41 @@ sub PEM_cert2string { IO::Socket::SSL::_Lib::pem_cert2string(shift) }
 
 sub PEM_cert2file {
     my ($cert, $file) = @_;
-    _write_pem($file, PEM_cert2string($cert) // die "failed to convert certificate to PEM\n");
+    _write_pem($file, PEM_cert2string($cert) // _croak("cannot get string from cert"));
 }
 
 sub _write_pem {
     my ($file, $pem) = @_;
-    open(my $fh, '>', $file) or die "failed to open $file: $!\n";
+    open(my $fh, '>', $file) or _croak("cannot write $file: $!");
     print $fh $pem;
-    close($fh) or die "failed to write $file: $!\n";
+    close($fh) or _croak("cannot write $file: $!");
 }
 
 sub PEM_file2certs {
     my $file = shift;
+    _readable($file);
     my @certs = IO::Socket::SSL::_Lib::pem_file2certs($file);
-    die "failed to read certificates from $file\n" if !@certs;
+    _croak("cannot parse $file as PEM X509 cert: " . _ossl_reason('certificate'))
+        if !@certs;
     return @certs;
 }
 
 sub PEM_certs2file {
     my ($file, @certs) = @_;
     _write_pem($file, join '', map {
-        PEM_cert2string($_) // die "failed to convert certificate to PEM\n"
+        PEM_cert2string($_) // _croak("cannot get string from cert")
     } @certs);
 }
 
 sub CERT_free { IO::Socket::SSL::_Lib::cert_free($_) for @_ }
 
 sub KEY_create_rsa { IO::Socket::SSL::_Lib::key_create_rsa(shift || 2048) }
-sub KEY_create_ec  { IO::Socket::SSL::_Lib::key_create_ec(shift || 'prime256v1') }
+sub KEY_create_ec {
+    my $curve = shift || 'prime256v1';
+    my $key = eval { IO::Socket::SSL::_Lib::key_create_ec($curve) };
+    _croak("unknown curve $curve") if !$key;
+    return $key;
+}
 
 # ---- CERT_asHash ----------------------------------------------------------
 
@@ -105,6 +133,9 @@ sub CERT_asHash {
         }
         $h->{subjectAltNames} = \@names;
     }
+    # as the reference (Net::SSLeay's P_X509_get_ocsp_uri in list context):
+    # a certificate without OCSP responder gives [undef]
+    $h->{ocsp_uri} = [undef] if !@{ $h->{ocsp_uri} || [] };
     return $h;
 }
 
@@ -259,6 +290,9 @@ sub CERT_create {
             }
             _add_ext($cert, $issuer_cert, $nid, $crit . $value);
         }
+        # as the reference: after everything known was taken
+        die "unknown arguments: " . join(" ", sort keys %args)
+            if !delete $args{ignore_invalid_args} && %args;
         IO::Socket::SSL::_Lib::x509_sign($cert, $issuer_cert, $issuer_key, $digest);
         1;
     };
@@ -273,14 +307,15 @@ sub CERT_create {
 
 sub PEM_file2key {
     my $file = shift;
+    _readable($file);
     my $key = IO::Socket::SSL::_Lib::pem_file2key($file)
-        or die "failed to read key from $file\n";
+        or _croak("cannot parse $file as PEM private key: " . _ossl_reason('private key'));
     return $key;
 }
 
 sub PEM_string2key {
     my $key = IO::Socket::SSL::_Lib::pem_string2key(shift)
-        or die "failed to parse PEM key\n";
+        or _croak("cannot parse string as PEM private key: " . _ossl_reason('private key'));
     return $key;
 }
 
@@ -288,7 +323,7 @@ sub PEM_key2string { IO::Socket::SSL::_Lib::pem_key2string(shift) }
 
 sub PEM_key2file {
     my ($key, $file) = @_;
-    _write_pem($file, PEM_key2string($key) // die "failed to convert key to PEM\n");
+    _write_pem($file, PEM_key2string($key) // _croak("cannot get string from key"));
 }
 
 sub KEY_free { IO::Socket::SSL::_Lib::key_free($_) for @_ }
