@@ -21,3 +21,5 @@ INCLUDE: xs/context.xs
 INCLUDE: xs/connection.xs
 
 INCLUDE: xs/socket.xs
+
+INCLUDE: xs/ocsp.xs
