@@ -23,3 +23,4 @@ INCLUDE: xs/connection.xs
 INCLUDE: xs/socket.xs
 
 INCLUDE: xs/conform.xs
+INCLUDE: xs/ocsp.xs

@@ -83,6 +83,7 @@ void iss_conn_free(iss_conn *c)
      * drops its copy never ends the parent's session. */
     SSL_free(c->ssl);
     X509_free(c->peer_cert);
+    iss_ocsp_conn_free(c);
     iss_ctx_decref(c->ctx);
     free(c->verify_name);
     if (c->io_free)

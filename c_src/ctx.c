@@ -68,6 +68,7 @@ void iss_ctx_decref(iss_ctx *ctx)
     iss_sni_free(ctx);
     iss_alpn_free(ctx);
     iss_psk_free(ctx);
+    iss_ocsp_ctx_free(ctx);
     free(ctx->fps);
     free(ctx->default_dir);
     free(ctx->cipher_list);

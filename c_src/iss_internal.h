@@ -59,6 +59,7 @@ struct iss_ctx {
     int npsk;
     iss_passwd_hook passwd_hook;
     void *passwd_data;
+    struct ocsp_cfg *ocsp;    /* stapling and staple checks (ocsp.c), NULL when unused */
     char err[ISS_ERRLEN];
 };
 
@@ -97,6 +98,7 @@ struct iss_conn {
     void (*owner_free)(void *);
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
+    struct ocsp_state *ocsp;  /* what the staple said (ocsp.c), NULL before */
     int cb_sev;               /* severity of cb_err, -1 when none */
     char cb_err[256];
     char warning[256];
@@ -121,5 +123,8 @@ void iss_sni_free(iss_ctx *ctx);
 void iss_alpn_free(iss_ctx *ctx);
 void iss_psk_free(iss_ctx *ctx);
 int iss_verify_cb(int ok, X509_STORE_CTX *store);
+/* Free what a context or connection holds for OCSP (ocsp.c). */
+void iss_ocsp_ctx_free(iss_ctx *ctx);
+void iss_ocsp_conn_free(iss_conn *c);
 
 #endif

@@ -41,6 +41,8 @@ my %PKG = (
     ]],
     'IO::Socket::SSL::Session_Cache' => ['lib/IO/Socket/SSL/Session_Cache.pm', []],
     'IO::Socket::SSL::Trace'         => ['lib/IO/Socket/SSL/Trace.pm', []],
+    'IO::Socket::SSL::OCSP_Cache'    => ['lib/IO/Socket/SSL/OCSP.pm', []],
+    'IO::Socket::SSL::OCSP_Resolver' => ['lib/IO/Socket/SSL/OCSP.pm', ['DEBUG']],    # imported tracer
     'IO::Socket::SSL::Utils'         => ['lib/IO/Socket/SSL/Utils.pod', []],
     'IO::Socket::SSL::Intercept'     => ['lib/IO/Socket/SSL/Intercept.pm', []],
     'IO::Socket::SSL::PublicSuffix'  => ['lib/IO/Socket/SSL/PublicSuffix.pm', [
@@ -57,7 +59,8 @@ my %POD_BESIDE = ('lib/IO/Socket/SSL.pm' => 'lib/IO/Socket/SSL.pod',
 # packages inside modules, named with an underscore or a tie class: private
 # (IO::Socket::SSL::_Lib, ::_Ctx, ::_Conn from the XS; ::SSL_HANDLE is the
 # tie class behind every socket, its methods are perl's tie interface)
-my @INTERNAL_PKG = qw(IO::Socket::SSL::_Lib IO::Socket::SSL::_Ctx IO::Socket::SSL::_Conn
+# IO::Socket::SSL::OCSP holds only a private helper (_post)
+my @INTERNAL_PKG = qw(IO::Socket::SSL::OCSP IO::Socket::SSL::_Lib IO::Socket::SSL::_Ctx IO::Socket::SSL::_Conn
     IO::Socket::SSL::SSL_HANDLE);
 
 my @files;
@@ -100,6 +103,8 @@ for my $pkg (sort keys %seen) {
 # ---- Pod::Coverage ----
 require IO::Socket::SSL::SSL_Context;
 require IO::Socket::SSL::Session_Cache;
+require IO::Socket::SSL::OCSP;    # OCSP_Cache and OCSP_Resolver live in it
+$INC{"IO/Socket/SSL/$_.pm"} ||= $INC{"IO/Socket/SSL/OCSP.pm"} for qw(OCSP_Cache OCSP_Resolver);
 require Net::SSLeay;    # the stand-in (Debian's is hidden above)
 like($INC{'Net/SSLeay.pm'}, qr{IO/Socket/SSL/NetSSLeay\.pm$}, 'the stand-in Net::SSLeay is what gets checked');
 for my $pkg (sort keys %PKG) {

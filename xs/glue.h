@@ -139,6 +139,18 @@ void glue_push_handle(void *data, iss_x509 *x509);
 SV *glue_list_ref(pTHX_ void (*get)(const iss_x509 *, iss_str_fn, void *),
                   const iss_x509 *x509);
 
+/* ---- OCSP (ocsp_glue.c) ---- */
+#include "ocsp.h"
+typedef struct ocsp_hook ocsp_hook;
+ocsp_hook *glue_ocsp_hook_new(pTHX_ SV *cb);
+void glue_ocsp_hook_free(void *p);
+int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp);
+void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void *arg);
+SV *glue_ocsp_result_av(pTHX_ const unsigned char *id, size_t idlen, const iss_ocsp_single *s);
+SV *glue_ocsp_uri(pTHX_ void *x509);
+extern MGVTBL glue_trust_vtbl;
+#define TRUST(sv) ((iss_ocsp_trust *)glue_unwrap(aTHX_ (sv), &glue_trust_vtbl, "IO::Socket::SSL::_OCSPTrust"))
+
 #if defined(__GNUC__) && !defined(_WIN32)
 #pragma GCC visibility pop
 #endif

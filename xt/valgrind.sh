@@ -61,7 +61,7 @@ use strict;
 use warnings;
 my ($logdir, @tests) = @ARGV;
 # our frames: the module's shared object, its XS glue, the C core
-my $ours_re = qr{/SSL\.so\b|\(SSL\.(?:xs|c):\d+\)|c_src/|\((?:conn|ctx|store|verify|certs|x509info|lib|psl)\.c:\d+\)|\b(?:iss_\w+|XS_IO__Socket__SSL\w*)\b};
+my $ours_re = qr{/SSL\.so\b|\(SSL\.(?:xs|c):\d+\)|c_src/|\((?:conn|ctx|store|verify|certs|x509info|lib|psl|ocsp|ocsp_glue|glue|io)\.c:\d+\)|\((?:\w+)\.xs:\d+\)|\b(?:iss_\w+|XS_IO__Socket__SSL\w*)\b};
 my $kind_re = qr{^(Invalid (?:read|write|free)|Mismatched free|Conditional jump|Use of uninitialised|Syscall param|Source and destination overlap|Argument .* of function|.*definitely lost in loss record|Jump to the invalid address|Process terminating)};
 my ($ours, $other, $procs, $lost_ours) = (0, 0, 0, 0);
 my %seen;

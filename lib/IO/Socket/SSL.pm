@@ -25,6 +25,18 @@ sub IO::Socket::SSL::Session_Cache::new {
     require IO::Socket::SSL::Session_Cache;
     goto &IO::Socket::SSL::Session_Cache::_new;
 }
+sub IO::Socket::SSL::OCSP_Cache::new {
+    require IO::Socket::SSL::OCSP;
+    goto &IO::Socket::SSL::OCSP_Cache::_new;
+}
+sub IO::Socket::SSL::OCSP_Resolver::new {
+    require IO::Socket::SSL::OCSP;
+    goto &IO::Socket::SSL::OCSP_Resolver::_new;
+}
+sub IO::Socket::SSL::OCSP_Resolver::fetch_response {
+    require IO::Socket::SSL::OCSP;
+    goto &IO::Socket::SSL::OCSP_Resolver::_fetch_response;
+}
 
 our (@ISA, @EXPORT, $SSL_ERROR, $DEBUG);
 { no warnings "once"; *ERROR = \$SSL_ERROR; }
@@ -631,12 +643,7 @@ sub connect_SSL {
             $DEBUG >= 2 && DEBUG("not using SNI because hostname is unknown");
         }
 
-        # OCSP is not implemented: a caller who requires a stapled response
-        # must not silently get a connection without one (as the reference
-        # does where stapling is unavailable)
-        croak("OCSP stapling not supported")
-            if ($ctx->{ocsp_mode} || 0) & (SSL_OCSP_MUST_STAPLE | SSL_OCSP_FAIL_HARD)
-            && !(($ctx->{ocsp_mode} || 0) & SSL_OCSP_NO_STAPLE);
+        $DEBUG >= 2 && DEBUG('request OCSP stapling') if $ctx->{ocsp_staple};
         $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
         if (my $cache = $ctx->{session_cache}) {
             my $key = $arg_hash->{SSL_session_key} ||= do {
@@ -677,10 +684,40 @@ sub connect_SSL {
         $ctx->{session_cache}->del_session(${*$self}{_SSL_arguments}{SSL_session_key}, $used)
             if $conn->version >= 0x0304 && $conn->session_reused;
     }
+    _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
     if (defined(my $w = $conn->warning)) { warn $w }
     tie *{$self}, 'IO::Socket::SSL::SSL_HANDLE', $self;
     return $self;
 }
+
+# What the stapled OCSP response said (checked in C during the handshake,
+# which already failed for a revocation or a required staple that did not
+# come): its results go to the cache for the resolver of later connections.
+my @STAPLE_DEBUG = (undef, 'did not get stapled OCSP response',
+    'got stapled OCSP response, not usable', 'got OCSP success with stapling',
+    'got OCSP revocation with stapling', 'stapled OCSP response given to SSL_ocsp_staple_callback');
+sub _ocsp_after_handshake {
+    my ($self, $conn, $ctx) = @_;
+    my ($state, $msg) = $conn->ocsp_state;
+    $DEBUG >= 3 && $STAPLE_DEBUG[$state]
+        && DEBUG($STAPLE_DEBUG[$state] . (defined $msg ? ": $msg" : ''));
+    if (my $cache = $state && $ctx->{ocsp_cache}) {
+        for ($conn->ocsp_results) {
+            my ($id, $st, $error) = @$_;
+            $st or next;
+            $cache->put($id, !$error ? $st
+                : $st->{statusType} == 0 ? { %$st, soft_error => $error, expire => time() + 120 }
+                : { %$st, hard_error => $error });
+        }
+    }
+    if (defined(my $e = $conn->ocsp_post_check)) {
+        return $self->_internal_error($e, 5);
+    }
+    return 1;
+}
+
+# A server's SSL_ocsp_staple code reference died: no staple this time.
+sub _ocsp_source_died { warn $_[0] }
 
 # A handshake that did not finish: would-block (non-blocking sockets keep
 # going later), timeout, or failure.
@@ -1238,6 +1275,22 @@ sub verify_hostname {
     return verify_hostname_of_cert($host, $cert, @_);
 }
 
+sub ocsp_resolver {
+    my $self = shift;
+    my $conn = $self->_conn or return;
+    my $ctx = ${*$self}{_SSL_ctx};
+    my $trust = IO::Socket::SSL::_OCSPTrust->from_conn($conn) or return;
+    require IO::Socket::SSL::OCSP;
+    return IO::Socket::SSL::OCSP_Resolver->new(
+        $trust,
+        $ctx->{ocsp_cache} ||= IO::Socket::SSL::OCSP_Cache->new,
+        $ctx->{ocsp_mode} & SSL_OCSP_FAIL_HARD,
+        @_ ? \@_
+            : $ctx->{ocsp_mode} & SSL_OCSP_FULL_CHAIN ? [ $self->peer_certificates ]
+            : [ $self->peer_certificate ]
+    );
+}
+
 # The peer's chain, leaf first. As in the reference, a socket returned by
 # accept (whose SSL_server argument is 0 there) gets the chain without the
 # leaf: only the certificates the client sent after it.
@@ -1272,7 +1325,7 @@ sub can_npn          { IO::Socket::SSL::_Lib::can_npn() ? 1 : '' }
 sub can_alpn         { 1 }
 sub can_ecdh         { 'auto' }
 sub can_ipv6         { CAN_IPV6() }
-sub can_ocsp         { '' }
+sub can_ocsp         { 1 }
 sub can_ticket_keycb { 1 }
 sub can_pha          { 1 }
 sub can_partial_chain { 1 }

@@ -27,6 +27,8 @@ use constant {
     OP_NO_TLSv1 => 0x04000000, OP_NO_TLSv1_1 => 0x10000000, OP_NO_TLSv1_2 => 0x08000000,
     OP_NO_TLSv1_3 => 0x20000000,
     GEN_DNS => 2, GEN_IPADD => 7, NID_commonName => 13,
+    OCSP_RESPONSE_STATUS_SUCCESSFUL => 0, V_OCSP_CERTSTATUS_GOOD => 0,
+    V_OCSP_CERTSTATUS_REVOKED => 1, V_OCSP_CERTSTATUS_UNKNOWN => 2,
 };
 
 sub OPENSSL_VERSION_NUMBER { IO::Socket::SSL::_Lib::openssl_version_number() }
@@ -59,6 +61,10 @@ sub PEM_read_bio_DHparams { IO::Socket::SSL::_Lib::raw_pem_read_dh($_[0]) }
 sub DH_free        { IO::Socket::SSL::_Lib::raw_dh_free($_[0]) }
 sub SESSION_free   { IO::Socket::SSL::_Lib::session_free($_[0]) }
 sub verify_client_post_handshake { IO::Socket::SSL::_Lib::raw_verify_client_post_handshake($_[0]) }
+# what SSL_ocsp_staple_callback users need: keep the response, look at it
+sub i2d_OCSP_RESPONSE        { IO::Socket::SSL::_Lib::ocsp_raw_i2d($_[0]) }
+sub OCSP_response_status     { IO::Socket::SSL::_Lib::ocsp_raw_status($_[0]) }
+sub OCSP_response_status_str { IO::Socket::SSL::_Lib::ocsp_status_str($_[0]) }
 sub ERR_get_error  { 0 }
 sub print_errs     { '' }
 
@@ -138,6 +144,11 @@ The same for the option bits.
 
 Read DH parameters from a PEM file, for C<SSL_dh> (see
 L<IO::Socket::SSL/"SSL_dh">).
+
+=item i2d_OCSP_RESPONSE($resp), OCSP_response_status($resp), OCSP_response_status_str($status)
+
+For C<SSL_ocsp_staple_callback>: the DER form of the C<OCSP_RESPONSE*> it is
+given, its response status, and the name of a status.
 
 =item verify_client_post_handshake($ssl)
 

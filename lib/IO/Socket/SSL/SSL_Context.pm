@@ -180,7 +180,7 @@ sub _new {
         my $ctx = IO::Socket::SSL::_Ctx->new($is_server ? 1 : 0, $min, $max, $op)
             or return IO::Socket::SSL->error("SSL Context init failed");
         for my $step (\&_apply_verify, \&_apply_ca, \&_apply_certs, \&_apply_kex,
-                      \&_apply_ciphers, \&_apply_alpn, \&_apply_session_keys) {
+                      \&_apply_ciphers, \&_apply_alpn, \&_apply_session_keys, \&_apply_ocsp) {
             $step->($self, $ctx, { %$args }, $is_server, $host) or return;
         }
         $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
@@ -556,6 +556,62 @@ sub _apply_session_keys {
     return 1;
 }
 
+# OCSP: a client asks for a stapled response and checks it (in C); a server
+# staples the response it is given, per SNI host like the certificates.
+sub _apply_ocsp {
+    my ($self, $ctx, $args, $is_server) = @_;
+    my $host = $_[4] // '';
+    if (!$is_server) {
+        my $verify = ($args->{SSL_verify_mode} || 0) & 1;
+        my $mode = $args->{SSL_ocsp_mode};
+        $mode = $verify ? IO::Socket::SSL::SSL_OCSP_TRY_STAPLE() : 0 if !defined $mode;
+        my $ask = !($mode & IO::Socket::SSL::SSL_OCSP_NO_STAPLE())
+            && ($mode & (IO::Socket::SSL::SSL_OCSP_TRY_STAPLE() | IO::Socket::SSL::SSL_OCSP_MUST_STAPLE()));
+        # with pinned fingerprints the PKI, and so its OCSP, is not what decides
+        my $check = $verify && !$args->{SSL_fingerprint};
+        my $flags = ($ask ? 1 : 0)
+            | ($mode & IO::Socket::SSL::SSL_OCSP_MUST_STAPLE() ? 2 : 0) | ($check ? 4 : 0);
+        # SSL_ocsp_staple_callback gets, as in 2.099, the socket and the
+        # OCSP_RESPONSE* (valid during the call)
+        $ctx->ocsp_client($flags, $args->{SSL_ocsp_staple_callback}) or return IO::Socket::SSL->error(
+            "Failed to set up OCSP", $ctx->error);
+        $self->{ocsp_staple} = 1 if $ask;
+        $self->{ocsp_cache} = $args->{SSL_ocsp_cache} if $args->{SSL_ocsp_cache};
+        return 1;
+    }
+    my $staple = $args->{SSL_ocsp_staple};
+    my $file = $args->{SSL_ocsp_staple_file};
+    $staple = exists $staple->{$host} ? $staple->{$host} : $staple->{''} if ref($staple) eq 'HASH';
+    $file = exists $file->{$host} ? $file->{$host} : $file->{''} if ref($file) eq 'HASH';
+    if (!defined $staple && defined $file) {
+        open(my $fh, '<:raw', $file) or return IO::Socket::SSL->error(
+            "Failed to read SSL_ocsp_staple_file $file", "$!");
+        local $/;
+        $staple = <$fh> // '';
+    }
+    return 1 if !defined $staple;
+    if (ref($staple) eq 'CODE') {
+        # asked per handshake, with the server's socket: a long-running
+        # server hands out a fresh response without a new context
+        my $code = $staple;
+        my $src = sub {
+            my $der = $code->($_[0]);
+            return if !defined $der || ref($der) || $der eq '';
+            warn "IO::Socket::SSL: SSL_ocsp_staple callback returned no DER OCSP response\n"
+                if !IO::Socket::SSL::_Lib::ocsp_response_parses($der);
+            return "$der";
+        };
+        $ctx->ocsp_staple($src) or return IO::Socket::SSL->error("Failed to set up OCSP stapling");
+    } elsif (!ref($staple) && $staple ne '') {
+        $ctx->ocsp_staple($staple) or return IO::Socket::SSL->_internal_error(
+            "Invalid SSL_ocsp_staple" . (defined $file ? " from $file" : '')
+            . ": not a DER encoded OCSP response", 9);
+    } elsif (ref($staple)) {
+        return IO::Socket::SSL->_internal_error("SSL_ocsp_staple must be a string or a code reference", 9);
+    }
+    return 1;
+}
+
 sub has_session_cache { return defined shift->{session_cache} }
 
 sub DESTROY {
@@ -571,7 +627,7 @@ sub DESTROY {
     }
     # the cache frees the sessions it holds
     # the C context is reference counted: connections keep it alive
-    delete @{$self}{qw(_ctx context session_cache)};
+    delete @{$self}{qw(_ctx context session_cache ocsp_cache)};
 }
 
 1;
