@@ -143,6 +143,17 @@ sub ping {
     }
     wait_child($pid);
 }
+# on by default (idle connections keep no record buffers); false turns it off
+{
+    require Net::SSLeay;    # Debian's or our stand-in: both read the raw SSL_CTX*
+    my $mode = sub {
+        my $ctx = IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 0, @_) or die $SSL_ERROR;
+        return Net::SSLeay::CTX_get_mode($ctx->_get_ctx_object) & 0x10;
+    };
+    ok($mode->(), 'SSL_MODE_RELEASE_BUFFERS is on by default');
+    ok($mode->(SSL_mode_release_buffers => 1), '... and with SSL_mode_release_buffers => 1');
+    ok(!$mode->(SSL_mode_release_buffers => 0), '... and off with SSL_mode_release_buffers => 0');
+}
 
 # ================== process-wide defaults (each in a child) =================
 # run $code in a forked child; it reports; returns the results

@@ -183,7 +183,9 @@ sub _new {
                       \&_apply_ciphers, \&_apply_alpn, \&_apply_session_keys, \&_apply_ocsp) {
             $step->($self, $ctx, { %$args }, $is_server, $host) or return;
         }
-        $ctx->set_mode(SSL_MODE_RELEASE_BUFFERS) if $args->{SSL_mode_release_buffers};
+        # on by default (c_src/ctx.c): an explicit false value turns it off
+        IO::Socket::SSL::_Lib::raw_mode(1, $ctx->ptr, 0, SSL_MODE_RELEASE_BUFFERS)
+            if exists $args->{SSL_mode_release_buffers} && !$args->{SSL_mode_release_buffers};
         $ctx{$host} = $ctx;
     }
     for my $host (grep { /%/ } @names) {
