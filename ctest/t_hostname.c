@@ -92,6 +92,11 @@ int main(void)
              !strcmp(field[0], "cn_trailnl.pem")) && !strcmp(field[3], "www.example.com") &&
             strcmp(field[1], "none"))
             want = 0;
+        /* and the one of the IDNA prefix: "XN--" rules out partial
+         * wildcards (x*.example.net) as "xn--" does */
+        if (!strcmp(field[0], "san_idn.pem") && strcmp(field[1], "none") &&
+            nlen > 4 && !strncmp(name, "XN--", 4) && strstr(name, ".example.net"))
+            want = 0;
         snprintf(certfile, sizeof certfile, "hostname/%s", field[0]);
         x509 = iss_x509_from_pem_file(ct_cert_path(certfile));
         if (!x509) {
@@ -125,6 +130,23 @@ int main(void)
         for (i = 0; i < (int)(sizeof ip / sizeof ip[0]); i++)
             ct_is_int(iss_verify_hostname(x509, ip[i].name, strlen(ip[i].name), &s), ip[i].want,
                       "server-cert.pem (IP:127.0.0.1, ::1) and '%s'", ip[i].name);
+        iss_x509_free(x509);
+    }
+    /* found by fuzz/fuzz_hostname: the IDNA prefix that rules out partial
+     * wildcards is case-insensitive, "XN--" as "xn--" */
+    {
+        static const char *const alts[] = {"Dxn--*.example.com", "Df*.example.com"};
+        static const size_t altlen[] = {18, 15};
+        static const struct { const char *name; int want; } v[] = {
+            {"xn--bcher-kva.example.com", 0}, {"XN--BCHER-KVA.EXAMPLE.COM", 0},
+            {"Xn--bcher-kva.example.com", 0}, {"foo.example.com", 1}, {"FOO.EXAMPLE.COM", 1},
+        };
+        void *x509 = ct_make_cert("x", 1, alts, altlen, 2);
+        iss_scheme s;
+        iss_scheme_by_name("default", &s);
+        for (i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+            ct_is_int(iss_verify_hostname(x509, v[i].name, strlen(v[i].name), &s), v[i].want,
+                      "SANs xn--*.example.com, f*.example.com and '%s'", v[i].name);
         iss_x509_free(x509);
     }
     return ct_done();
