@@ -95,7 +95,7 @@ int main(void)
         /* and the one of the IDNA prefix: "XN--" rules out partial
          * wildcards (x*.example.net) as "xn--" does */
         if (!strcmp(field[0], "san_idn.pem") && strcmp(field[1], "none") &&
-            nlen > 4 && !strncmp(name, "XN--", 4) && strstr(name, ".example.net"))
+            !strncmp(field[3], "XN--", 4) && strstr(field[3], ".example.net"))
             want = 0;
         snprintf(certfile, sizeof certfile, "hostname/%s", field[0]);
         x509 = iss_x509_from_pem_file(ct_cert_path(certfile));
