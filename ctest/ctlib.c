@@ -181,14 +181,18 @@ static void free_listed(void *data, void *x509)
 
 int ct_load_all(const void *data, size_t len, const char *passwd)
 {
+    iss_ctx *ctx = iss_ctx_new(1, 0, 0, 0);
+    int got = ctx ? ct_load_into(ctx, data, len, passwd) : -1;
+    iss_ctx_decref(ctx);
+    return got;
+}
+
+int ct_load_into(iss_ctx *ctx, const void *data, size_t len, const char *passwd)
+{
     int got = 0, got_key = 0, listed = 0;
     const char *fmt = NULL, *path = ct_bytes_file(data, len);
-    iss_ctx *ctx;
     void *obj;
     if (!path)
-        return -1;
-    ctx = iss_ctx_new(1, 0, 0, 0);
-    if (!ctx)
         return -1;
     /* a password prompt must never reach OpenSSL's terminal default */
     iss_ctx_set_passwd_hook(ctx, passwd_hook, (void *)passwd);
@@ -202,7 +206,6 @@ int ct_load_all(const void *data, size_t len, const char *passwd)
     if (iss_ctx_load_crl_file(ctx, path) == ISS_OK)
         got |= CT_LOAD_CRL;
     iss_ctx_load_client_ca_file(ctx, path);
-    iss_ctx_decref(ctx);
     if ((obj = iss_x509_from_pem(data, len)) != NULL) {
         got |= CT_LOAD_X509;
         iss_x509_free(obj);

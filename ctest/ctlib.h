@@ -34,6 +34,9 @@ void ct_bytes_file_close(void);
 enum { CT_LOAD_CERT = 1, CT_LOAD_KEY = 2, CT_LOAD_CA = 4, CT_LOAD_X509 = 8,
        CT_LOAD_PKEY = 16, CT_LOAD_LIST = 32, CT_LOAD_CRL = 64 };
 int ct_load_all(const void *data, size_t len, const char *passwd);
+/* The same into an existing server context (the fuzzer reuses one: making
+ * an SSL_CTX costs more than most inputs). */
+int ct_load_into(iss_ctx *ctx, const void *data, size_t len, const char *passwd);
 
 /* The host-name check on a certificate made for the test: subject CN cn (NULL:
  * none) and subjectAltNames from alts, "DNS:name" or "IP:addr" entries. */

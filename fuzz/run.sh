@@ -59,7 +59,7 @@ run() {
     echo "== fuzz_$t for ${secs}s (seeds fuzz/corpus/$t, findings $found)"
     # no terminal: an encrypted key must never wait for a pass phrase on it
     # shellcheck disable=SC2086
-    ISS_CERTDIR="$ROOT/t/certs" setsid "$B/fuzz_$t" -max_total_time="$secs" -timeout=20 \
+    ISS_CERTDIR="${ISS_CERTDIR:-$ROOT/t/certs}" setsid "$B/fuzz_$t" -max_total_time="$secs" -timeout=20 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$found/" ${FUZZ_FLAGS:-} "$work" "fuzz/corpus/$t" </dev/null
 }
