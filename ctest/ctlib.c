@@ -173,7 +173,7 @@ static int passwd_hook(void *data, int rwflag, char *buf, int size)
     return n;
 }
 
-static void free_listed(void *data, void *x509)
+static void free_listed(void *data, iss_x509 *x509)
 {
     ++*(int *)data;
     iss_x509_free(x509);
