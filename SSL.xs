@@ -12,6 +12,8 @@ BOOT:
 
 INCLUDE: xs/lib.xs
 
+INCLUDE: xs/optparse.xs
+
 INCLUDE: xs/netssleay.xs
 
 INCLUDE: xs/x509.xs

@@ -1,5 +1,8 @@
 /* conn.c: one TLS connection on a socket: handshake, reads (with line
  * reading done in place), writes, pending data and close_notify. */
+#ifndef _GNU_SOURCE   /* memmem */
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -297,4 +297,21 @@ int iss_x509_sign(iss_x509 *x509, iss_x509 *issuer, iss_pkey *key, const char *d
 int iss_obj_nid(const char *name);                 /* NID of a short or long name or OID, 0 if none */
 const char *iss_nid_sn(int nid);                  /* "" when unknown */
 
+/* ---- option strings (optparse.c) ---- */
+/* SSL_version: one version (or SSLv23, any) plus "!version" exclusions,
+ * ':'-joined, as the reference reads it. *ver gets an ISS_VER_*, *excluded
+ * the bits (1 << ISS_VER_*) of the excluded ones. ISS_ERR with *err set to
+ * the reference's message. */
+enum { ISS_VER_ANY = 0, ISS_VER_SSL2, ISS_VER_SSL3, ISS_VER_TLS1, ISS_VER_TLS1_1,
+       ISS_VER_TLS1_2, ISS_VER_TLS1_3 };
+int iss_parse_ssl_version(const char *spec, size_t len, int *ver, unsigned *excluded,
+                          const char **err);
+/* SSL_fingerprint: "[algo$][pub$]hex[:hex...]". algo needs room for len+1
+ * bytes, digest for (len+1)/2. Without algo$ the digest length picks md5,
+ * sha1 or sha256. ISS_OK, or: */
+#define ISS_FP_INVALID -1    /* not a fingerprint */
+#define ISS_FP_NO_ALGO -2    /* no algo$ and a length that names none */
+int iss_parse_fingerprint(const char *s, size_t len, char *algo, int *pubkey,
+                          unsigned char *digest, size_t *dlen);
+
 #endif

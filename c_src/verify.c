@@ -100,8 +100,11 @@ static int check_name(const char *name, size_t nlen, const char *id, size_t idle
         /* prefix*rest: the star stands for one or more label characters */
         const char *rest = name + pre + 1;
         size_t rlen = nlen - pre - 1;
-        if (pre && idlen >= 4 && memcmp(id, "xn--", 4) == 0)
-            return 0;             /* no partial wildcards on IDNA labels (RFC 6125) */
+        /* no partial wildcards on IDNA labels (RFC 6125 6.4.3); the ACE
+         * prefix is case-insensitive (RFC 5890 2.3.2.1), so "XN--" is one too
+         * (the reference compares case-sensitively; found by fuzz_hostname) */
+        if (pre && idlen >= 4 && ieq(id, "xn--", 4))
+            return 0;
         if (idlen < pre + rlen + 1 || !ieq(id, name, pre) ||
             !ieq(id + idlen - rlen, rest, rlen))
             return 0;

@@ -78,6 +78,12 @@ my ($n, $fail) = (0, 0);
 for my $v (@vectors) {
     $v->{exp} = 0 if $deviate{$v->{file}} && $v->{name} eq 'www.example.com'
         && $v->{scheme} ne 'none';
+    # Deliberate difference (see Changes): no partial wildcard (x*.example.net)
+    # matches an IDNA A-label, whatever the case of its "xn--" prefix; the
+    # reference only knows the lower-case prefix.
+    $v->{exp} = 0 if $v->{name} =~ /^xn--/i && $v->{name} !~ /^xn--/
+        && $v->{file} eq 'san_idn.pem' && $v->{name} =~ /\.example\.net$/
+        && $v->{scheme} ne 'none';
     my $name = unescape_name($v->{name});
     my @args = ($name, cert_of($v->{file}), parse_scheme($v->{scheme}));
     push @args, parse_psl($v->{psl}) if $v->{psl} ne '-';

@@ -39,28 +39,17 @@ sub _fail_die {
     croak($msg);
 }
 
-# SSL_version grammar: one version or SSLv23, plus !exclusions, ':'-joined.
+# SSL_version grammar (one version or SSLv23, plus !exclusions, ':'-joined),
+# parsed in C (c_src/optparse.c); the index order is the C side's ISS_VER_*.
+my @VER_NAME = qw(SSLv23 SSLv2 SSLv3 TLSv1 TLSv1_1 TLSv1_2 TLSv1_3);
 sub _parse_version {
-    my $spec = shift;
-    my ($ver, $op) = (undef, 0);
-    for (split(/\s*:\s*/, $spec)) {
-        m{^(!?)(?:(SSL(?:v2|v3|v23|v2/3))|(TLSv1(?:_?[123])?))$}i
-            or _fail_die("invalid SSL_version specified");
-        my $not = $1;
-        (my $v = lc($2 || $3)) =~ s{^(...)}{\U$1};
-        $v =~ s{/}{};
-        $v =~ s{^SSLv23$}{SSLv23};
-        $v =~ s{(TLSv1)_?(\d)}{$1_$2};
-        if ($not) {
-            $op |= $OP_NO{$v} || 0;
-        } else {
-            _fail_die("cannot set multiple SSL protocols in SSL_version")
-                if $ver && $v ne $ver;
-            $ver = $v;
-        }
+    my ($v, $excluded) = IO::Socket::SSL::_Lib::parse_ssl_version(shift);
+    _fail_die($excluded) if !defined $v;
+    my $op = 0;
+    for (0 .. $#VER_NAME) {
+        $op |= $OP_NO{$VER_NAME[$_]} || 0 if $excluded & (1 << $_);
     }
-    $ver ||= 'SSLv23';
-    return ($ver, $op);
+    return ($VER_NAME[$v], $op);
 }
 
 # Raw OpenSSL handles are positive integers (ours, Utils' or Net::SSLeay's).
@@ -312,20 +301,17 @@ sub _apply_verify {
             : sub { pop; $inner->(@_) ? 1 : 0 });
     }
 
-    # pinned certificates: 'algo$hex', 'algo$pub$hex', or bare hex whose
-    # length tells the algorithm; colons are ignored
+    # pinned certificates
     if (my $fp = $args->{SSL_fingerprint}) {
         for (ref($fp) ? @$fp : $fp) {
-            my ($algo, $pubkey, $digest) = m{^(?:([\w-]+)\$)?(pub\$)?([a-f\d:]+)$}i
-                or return IO::Socket::SSL->_internal_error("invalid fingerprint '$_'", 9);
-            ($digest = lc($digest)) =~ s{:}{}g;
-            $algo ||=
-                length($digest) == 32 ? 'md5' :
-                length($digest) == 40 ? 'sha1' :
-                length($digest) == 64 ? 'sha256' :
-                return IO::Socket::SSL->_internal_error(
-                    "cannot detect hash algorithm from fingerprint '$_'", 9);
-            $ctx->add_fingerprint(lc($algo), $pubkey ? 1 : 0, pack('H*', $digest))
+            # c_src/optparse.c: 'algo$hex', 'algo$pub$hex', or bare hex whose
+            # length tells the algorithm; colons are ignored
+            my ($rc, $algo, $pubkey, $digest) = IO::Socket::SSL::_Lib::parse_fingerprint($_);
+            return IO::Socket::SSL->_internal_error("invalid fingerprint '$_'", 9)
+                if $rc == -1;
+            return IO::Socket::SSL->_internal_error(
+                "cannot detect hash algorithm from fingerprint '$_'", 9) if $rc;
+            $ctx->add_fingerprint($algo, $pubkey, $digest)
                 or return IO::Socket::SSL->_internal_error(
                     "Digest algorithm $algo is not available", 9);
         }
