@@ -144,11 +144,16 @@ int iss_conn_set_sni(iss_conn *c, const char *host)
 int iss_conn_set_verify_name(iss_conn *c, const char *name)
 {
     char *copy = NULL;
-    /* no copy must not mean no check: fail instead */
-    if (name && !(copy = strdup(name)))
+    /* No copy must not mean no check: the caller learns of it, and should
+     * it go on anyway, the name check of this connection fails (verify.c). */
+    if (name && !(copy = strdup(name))) {
+        c->verify_name_lost = 1;
+        snprintf(c->err, sizeof c->err, "%s", "out of memory copying the host name to verify");
         return ISS_ERR;
+    }
     free(c->verify_name);
     c->verify_name = copy;
+    c->verify_name_lost = 0;
     return ISS_OK;
 }
 

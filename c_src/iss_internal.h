@@ -88,6 +88,7 @@ struct iss_conn {
     int push_first_write;     /* TCP_NODELAY is on until the first write after a handshake */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
+    int verify_name_lost;     /* copying it failed: the name check must fail */
     iss_msg_hook msg_hook;    /* set_msg_callback */
     void *msg_data;
     iss_io_fn io_read;        /* SSL_usebio: transport through the glue */

@@ -262,6 +262,12 @@ static int fingerprint_matches(iss_ctx *ctx, X509 *cert)
 /* The client's host name check on the leaf: 1 pass, 0 fail. */
 static int check_peer_name(iss_conn *c, iss_ctx *ctx, X509 *cert)
 {
+    if (c->verify_name_lost) {
+        /* a name was given but could not be kept: never "no name, no check" */
+        iss_conn_set_cb_error(c, "hostname verification failed: out of memory copying the "
+                              "host name to verify", ISS_SEV_FATAL);
+        return 0;
+    }
     if (!c->verify_name || !*c->verify_name) {
         if (ctx->scheme.explicit_scheme) {
             iss_conn_set_cb_error(c, "Cannot determine peer hostname for verification",

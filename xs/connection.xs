@@ -112,10 +112,12 @@ set_msg_callback(iss_conn *self, int on)
 iss_ok_t
 iss_conn_set_sni(iss_conn *self, const char *host)
 
-void
+iss_ok_t
 set_verify_name(iss_conn *self, SV *name)
   CODE:
-    iss_conn_set_verify_name(self, SvOK(name) ? SvPV_nolen(name) : NULL);
+    RETVAL = iss_conn_set_verify_name(self, SvOK(name) ? SvPV_nolen(name) : NULL);
+  OUTPUT:
+    RETVAL
 
 int
 handshake(SV *self, NV timeout)

@@ -662,7 +662,9 @@ sub connect_SSL {
             $name = _peer_name($arg_hash->{PeerAddr} || $arg_hash->{PeerHost})
                 if !defined $name;
             ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
-            $conn->set_verify_name(_idn_name($name));
+            # fail closed: a name that could not be kept is no reason to skip the check
+            $conn->set_verify_name(_idn_name($name))
+                or return $self->_internal_error("SSL connect attempt failed: " . $conn->error, 9);
         }
     }
 
