@@ -254,4 +254,33 @@ CODE
     kill_child($pid4);
 }
 
+# ---- READLINE called as a method ----------------------------------------------
+# `<$sock>` copies what READLINE returns at once; a caller of the method keeps
+# it: each call gives a fresh scalar it may modify, and the lines it kept
+# earlier stay as they were.
+{
+    my ($pid5, $port5) = fork_server(ssl_listener(), sub {
+        my $c = shift->accept or die;
+        print $c "a\nb\nc\nd\ne\n";
+        my $l = <$c>;    # until the client is done
+    });
+    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port5, @CLIENT_SSL)
+        or die "connect: $SSL_ERROR";
+    is(scalar <$c>, "a\n", 'READLINE method: <$sock> first');
+    my $t = tied(*$c);
+    my $r1 = \ scalar($t->READLINE);
+    my $r2 = \ scalar($t->READLINE);
+    my $edit = sub { $_[0] =~ s/\n\z//; $_[0] };
+    my $edited = eval { $edit->(scalar $t->READLINE) };
+    is($@, '', 'READLINE method: a sub may modify the returned scalar');
+    is($edited, 'd', '... and it was the next line');
+    is($$r1, "b\n", '... a line kept from an earlier call is unchanged');
+    is($$r2, "c\n", '... so is the one after it');
+    ok($r1 != $r2, '... each call returned its own scalar');
+    is(scalar <$c>, "e\n", '<$sock> after the method calls');
+    print $c "done\n";
+    $c->close;
+    kill_child($pid5);
+}
+
 done_testing;

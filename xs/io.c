@@ -207,6 +207,16 @@ static int push_split(pTHX_ const char *p, STRLEN len, int mode, const char *d, 
     return count;
 }
 
+/* READLINE called by perl's readline op for `<$sock>`, which copies the
+ * result at once: its tie call runs on a stack of its own (PERLSI_MAGIC)
+ * with no Perl sub in between. Called as a method (tied(*$s)->READLINE),
+ * also from inside some other tie's method, there is a sub frame or another
+ * stack: the caller keeps the scalar and must get its own. */
+static int from_readline_op(pTHX)
+{
+    return PL_curstackinfo->si_type == PERLSI_MAGIC && cxstack_ix < 0;
+}
+
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
 {
     dSP;
@@ -255,7 +265,7 @@ int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
     } else {
         if (n == 0 && mode != 3) {
             XPUSHs(&PL_sv_undef);
-        } else if (tied && n > 0 && mode != 3) {
+        } else if (tied && n > 0 && mode != 3 && from_readline_op(aTHX)) {
             /* Readonly while pp_readline copies it: no copy-on-write sharing,
              * so the next line reuses this buffer instead of allocating.
              * (Not when SSL_on_peer_shutdown may run below: it could read
