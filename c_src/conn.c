@@ -802,6 +802,12 @@ int iss_conn_wait(iss_conn *c, int for_read, double timeout)
  * may close the very socket being worked on. iss_conn_free only marks the
  * connection then; the outermost operation frees it on the way out and
  * reports ISS_GONE: the caller must not touch the connection again. */
+int iss_conn_busy(iss_conn *c) { return c->busy > 0; }
+
+/* A callback that does I/O on the connection OpenSSL is working on would
+ * re-enter OpenSSL on the same SSL* (read inside its own handshake, write
+ * inside a read): each operation refuses with ISS_BUSY instead. Closing
+ * stays allowed (iss_conn_free, iss_conn_shutdown). */
 static ssize_t op_leave(iss_conn *c, ssize_t r)
 {
     if (--c->busy == 0 && c->doomed) {
@@ -813,24 +819,32 @@ static ssize_t op_leave(iss_conn *c, ssize_t r)
 
 int iss_conn_handshake(iss_conn *c, double timeout)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return (int)op_leave(c, op_handshake(c, timeout));
 }
 
 ssize_t iss_conn_read(iss_conn *c, char *buf, size_t len)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_read(c, buf, len));
 }
 
 ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_peek(c, buf, len));
 }
 
 ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_write(c, buf, len, all));
 }
@@ -838,18 +852,24 @@ ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all)
 ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
                           const char **out)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_readline(c, delim, dlen, para, out));
 }
 
 ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_readrec(c, n, out));
 }
 
 ssize_t iss_conn_readall(iss_conn *c, const char **out)
 {
+    if (c->busy)
+        return ISS_BUSY;
     c->busy++;
     return op_leave(c, op_readall(c, out));
 }

@@ -13,6 +13,7 @@
 #define ISS_EINTR      -4   /* a signal interrupted a wait: let Perl run its handler, then call again */
 #define ISS_TIMEOUT    -5
 #define ISS_GONE       -6   /* a callback closed the socket meanwhile: the connection is freed */
+#define ISS_BUSY       -7   /* called from a callback while OpenSSL works on this connection */
 
 /* Severity of an internal error, the reference's ranking: a later error only
  * replaces an earlier one of the same or lower severity. */
@@ -185,6 +186,8 @@ int iss_conn_fd(iss_conn *c);
 const char *iss_conn_error(iss_conn *c);  /* OpenSSL text of the last failure */
 int iss_conn_ssl_error(iss_conn *c);      /* SSL_get_error() of the last failure */
 int iss_conn_last_ret(iss_conn *c);       /* raw return of the last SSL_do_handshake */
+/* 1 while an operation on c is inside OpenSSL (so a callback runs for it). */
+int iss_conn_busy(iss_conn *c);
 /* The error raised inside a callback during the handshake (e.g. host name). */
 const char *iss_conn_cb_error(iss_conn *c, int *severity);
 void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity);

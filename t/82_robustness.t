@@ -131,7 +131,8 @@ for my $mode ('list', 'slurp') {
 # ---- a callback run inside OpenSSL closes its own socket ----
 # The connection may not be freed under OpenSSL's feet: the operation fails
 # cleanly with EBADF and the socket is left as the callback made it.
-for my $how (qw(close stop_SSL)) {
+# (stop_SSL there is refused, as other I/O: t/86_callback_reentry.t)
+for my $how (qw(close)) {
     # (the server's accept fails: the client goes away mid-handshake)
     my ($pid, $port) = fork_server(ssl_listener(), sub { shift->accept; sleep 1 });
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";

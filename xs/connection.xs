@@ -98,6 +98,9 @@ int
 iss_conn_last_ret(iss_conn *self)
 
 int
+iss_conn_busy(iss_conn *self)
+
+int
 last_ssl_error(iss_conn *self)
   CODE:
     RETVAL = iss_conn_ssl_error(self);

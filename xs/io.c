@@ -147,7 +147,10 @@ SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
             break;
         {
             char what[64];
-            snprintf(what, sizeof what, "SSL write error (%d)", iss_conn_ssl_error(c));
+            if (n == ISS_BUSY)
+                snprintf(what, sizeof what, "SSL write error");
+            else
+                snprintf(what, sizeof what, "SSL write error (%d)", iss_conn_ssl_error(c));
             glue_io_fail(aTHX_ sock, (int)n, what);
         }
         return &PL_sv_undef;

@@ -166,6 +166,10 @@ eof(SV *self)
             glue_conn_gone(aTHX);
             XSRETURN_YES;
         }
+        if (n == ISS_BUSY) {
+            glue_io_fail(aTHX_ self, (int)n, "eof");
+            XSRETURN_UNDEF;
+        }
         if (n != ISS_EINTR)
             break;
         if (!(c = glue_after_signal(aTHX_ self)))

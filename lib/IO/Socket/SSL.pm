@@ -10,7 +10,7 @@ no warnings 'uninitialized';
 our $VERSION = '2.099';
 
 use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
-use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM);
+use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM EBUSY);
 use Scalar::Util qw(dualvar);
 
 require XSLoader;
@@ -124,7 +124,8 @@ use constant SSL_WANT_WRITE => dualvar(3, 'SSL wants a write first');
 # Status codes of the C core (c_src/iss.h).
 use constant {
     _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
-    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_INTERNAL => -101,
+    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_BUSY => -7,
+    _ISS_INTERNAL => -101,
 };
 
 @EXPORT = qw(
@@ -276,6 +277,7 @@ sub _io_fail {
         return;
     }
     return $self->_internal_error($what, 9) if $status == _ISS_INTERNAL;
+    return _busy($what) if $status == _ISS_BUSY;
     # a direction closed by a one-sided shutdown: $! alone, as the reference
     # (plain I/O, or EPERM)
     return if $status == _ISS_ERR && ref($self)
@@ -284,6 +286,18 @@ sub _io_fail {
     my $errno = $!;
     $! = EPIPE if !$errno && $what =~ /write|shutdown/ && $conn && $conn->last_ssl_error == 5;
     return $self->error($what, $conn ? $conn->error : '');
+}
+
+# I/O on a socket from a callback that OpenSSL runs for that very socket
+# (verify, message, session callbacks...) would re-enter OpenSSL: refused.
+# Only $SSL_ERROR and $! tell, not the socket's own error record, so the
+# operation that is running reports its own outcome afterwards.
+sub _busy {
+    my $what = shift;
+    $SSL_ERROR = dualvar(-1, "$what: called from a callback while OpenSSL works on "
+        . "this connection (only close is allowed there)");
+    $! = EBUSY;
+    return;
 }
 
 sub _invalid_object {
@@ -676,6 +690,7 @@ sub connect_SSL {
     $DEBUG >= 3 && DEBUG('call Net::SSLeay::connect');
     my $rc = $conn->handshake($timeout);
     $DEBUG >= 3 && DEBUG('done Net::SSLeay::connect -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
+    return _busy('connect_SSL') if $rc == _ISS_BUSY;
     return _handshake_failed($self, $rc, $conn, 'connect') if $rc != 0;
 
     $DEBUG >= 2 && DEBUG('ssl handshake done');
@@ -827,6 +842,7 @@ sub accept_SSL {
     $timeout = -1 if !defined $timeout || $timeout <= 0 || !$socket->blocking;
     my $rc = $conn->handshake($timeout);
     $DEBUG >= 3 && DEBUG('Net::SSLeay::accept -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
+    return _busy('accept_SSL') if $rc == _ISS_BUSY;
     if ($rc != 0) {
         delete ${*$self}{_SSL_opening}
             unless $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE;
@@ -843,6 +859,8 @@ sub start_SSL {
     my ($class, $socket) = (shift, shift);
     return $class->_internal_error("Not a socket", 9) if !ref($socket);
     my $arg_hash = @_ == 1 ? $_[0] : {@_};
+    # a callback running for this socket's own TLS cannot start it anew
+    return _busy('start_SSL') if _conn_busy($socket);
     return $class->_start_SSL_over($socket, $arg_hash) if $arg_hash->{SSL_usebio};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
     _load_base();
@@ -995,9 +1013,20 @@ sub _peer_shutdown {
     return;
 }
 
+# 1 while OpenSSL works on the socket's connection (a callback runs for it)
+sub _conn_busy {
+    my $sock = shift;
+    return 0 if !UNIVERSAL::isa($sock, 'GLOB') && !UNIVERSAL::isa($sock, 'IO::Handle');
+    my $conn = eval { ${*$sock}{_SSL_conn} } or return 0;
+    return $conn->busy;
+}
+
 sub stop_SSL {
     my $self = shift || return _invalid_object();
     my $stop_args = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
+    # from a callback of this connection: close may end it (no close_notify
+    # is sent from inside OpenSSL), a downgrade to plain text may not
+    return _busy('stop_SSL') if !$stop_args->{_SSL_in_close} && _conn_busy($self);
     $stop_args->{SSL_no_shutdown} = 1 if !${*$self}{_SSL_opened};
 
     if (my $conn = ${*$self}{_SSL_conn}) {
