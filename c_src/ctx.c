@@ -57,15 +57,19 @@ err:
     return NULL;
 }
 
+/* A context may be shared by the interpreters of several threads (each
+ * holds a reference) and used by their connections at once. */
 void iss_ctx_incref(iss_ctx *ctx)
 {
     if (ctx)
-        ctx->refs++;
+        __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
 }
 
 void iss_ctx_decref(iss_ctx *ctx)
 {
-    if (!ctx || --ctx->refs > 0)
+    /* release: our writes happen before the free; acquire: the last owner
+     * sees every other owner's writes before it frees */
+    if (!ctx || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     SSL_CTX_free(ctx->ssl_ctx);
     iss_sni_free(ctx);

@@ -20,7 +20,8 @@ static inline void iss_err_reset(void)
 
 struct iss_ctx {
     SSL_CTX *ssl_ctx;
-    int refs;                 /* owners: the Perl object and each connection */
+    int refs;                 /* owners: each interpreter's Perl object, each connection;
+                               * threads share it: only changed atomically */
     int is_server;
     int verify_mode;
     int shared_store;         /* the cert store is a process-wide default */

@@ -13,7 +13,7 @@ new(const char *class, int is_server, int min_version, int max_version, IV optio
     PERL_UNUSED_VAR(class);
     if (!ctx)
         XSRETURN_UNDEF;
-    RETVAL = glue_wrap(aTHX_ ctx, &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx");
+    RETVAL = glue_wrap(aTHX_ glue_ctx_new(aTHX_ ctx), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx");
   }
   OUTPUT:
     RETVAL
@@ -29,7 +29,7 @@ SV *
 error(iss_ctx *self)
   CODE:
   {
-    ctx_glue *g = iss_ctx_owner(self);
+    ctx_glue *g = glue_ctx_find(aTHX_ self);
     /* a Perl callback that died says more than OpenSSL's generic failure */
     if (g && g->error && SvOK(g->error)) {
         RETVAL = newSVsv(g->error);
@@ -67,7 +67,7 @@ set_verify_callback(iss_ctx *self, SV *cb)
     ctx_glue *g = glue_of(aTHX_ self);
     SvREFCNT_dec(g->verify_cb);
     g->verify_cb = SvOK(cb) ? newSVsv(cb) : NULL;
-    iss_ctx_set_verify_hook(self, g->verify_cb ? glue_verify_hook : NULL, g);
+    iss_ctx_set_verify_hook(self, g->verify_cb ? glue_verify_hook : NULL, self);
   }
 
 void
@@ -77,13 +77,13 @@ set_passwd_callback(iss_ctx *self, SV *cb)
     ctx_glue *g = glue_of(aTHX_ self);
     SvREFCNT_dec(g->passwd_cb);
     g->passwd_cb = SvOK(cb) ? newSVsv(cb) : NULL;
-    iss_ctx_set_passwd_hook(self, g->passwd_cb ? glue_passwd_hook : NULL, g);
+    iss_ctx_set_passwd_hook(self, g->passwd_cb ? glue_passwd_hook : NULL, self);
   }
 
 void
 enable_session_cache(iss_ctx *self)
   CODE:
-    iss_ctx_set_session_hook(self, glue_session_hook, glue_of(aTHX_ self));
+    iss_ctx_set_session_hook(self, glue_session_hook, self);
 
 void
 set_ticket_callback(iss_ctx *self, SV *cb, SV *data)
@@ -94,7 +94,7 @@ set_ticket_callback(iss_ctx *self, SV *cb, SV *data)
     SvREFCNT_dec(g->ticket_data);
     g->ticket_cb = SvOK(cb) ? newSVsv(cb) : NULL;
     g->ticket_data = SvOK(data) ? newSVsv(data) : NULL;
-    iss_ctx_set_ticket_hook(self, g->ticket_cb ? glue_ticket_hook : NULL, g);
+    iss_ctx_set_ticket_hook(self, g->ticket_cb ? glue_ticket_hook : NULL, self);
   }
 
 iss_ok_t

@@ -3,6 +3,7 @@
  * callbacks OpenSSL runs (always under G_EVAL: no longjmp across OpenSSL),
  * and the per-interpreter state. */
 #include "glue.h"
+#include <pthread.h>
 #include <time.h>
 
 #define MY_CXT_KEY "IO::Socket::SSL::_guts" XS_VERSION
@@ -32,16 +33,76 @@ static int conn_mg_free(pTHX_ SV *sv, MAGIC *mg)
     return 0;
 }
 
+static void ctx_glue_release(pTHX_ ctx_glue *g);
+static void ctx_map_put(pTHX_ ctx_glue *g);
+
 static int ctx_mg_free(pTHX_ SV *sv, MAGIC *mg)
 {
     PERL_UNUSED_ARG(sv);
-    iss_ctx_decref((iss_ctx *)mg->mg_ptr);
+    if (mg->mg_ptr)
+        ctx_glue_release(aTHX_ (ctx_glue *)mg->mg_ptr);
     mg->mg_ptr = NULL;
     return 0;
 }
 
+/* Contexts cloned for a new thread wait here until its CLONE runs: during
+ * the copy, the new interpreter's MY_CXT is not its own yet. perl_clone
+ * runs in the parent's OS thread, but two threads may clone at once. */
+typedef struct pending_glue {
+    void *owner;        /* the new interpreter */
+    ctx_glue *g;
+    struct pending_glue *next;
+} pending_glue;
+static pending_glue *pending;
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A new thread shares the context (one more reference, atomically) and
+ * gets its own copy of the callbacks, cloned by perl like any other value
+ * of the parent, so they run in the new thread's interpreter. */
+static int ctx_mg_dup(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+    ctx_glue *old = (ctx_glue *)mg->mg_ptr, *g;
+    pending_glue *p;
+    if (!old)
+        return 0;
+    Newxz(g, 1, ctx_glue);
+    Newxz(p, 1, pending_glue);
+    g->ctx = old->ctx;
+    iss_ctx_incref(g->ctx);
+    g->refs = 1;
+    g->verify_cb = sv_dup_inc(old->verify_cb, param);
+    g->passwd_cb = sv_dup_inc(old->passwd_cb, param);
+    g->ticket_cb = sv_dup_inc(old->ticket_cb, param);
+    g->ticket_data = sv_dup_inc(old->ticket_data, param);
+    mg->mg_ptr = (char *)g;
+    p->owner = aTHX;
+    p->g = g;
+    pthread_mutex_lock(&pending_lock);
+    p->next = pending;
+    pending = p;
+    pthread_mutex_unlock(&pending_lock);
+    return 0;
+}
+
+/* In the new interpreter's CLONE: its contexts go into its own map. */
+static void ctx_take_pending(pTHX)
+{
+    pending_glue **pp, *p;
+    pthread_mutex_lock(&pending_lock);
+    for (pp = &pending; (p = *pp) != NULL;) {
+        if (p->owner == (void *)aTHX) {
+            *pp = p->next;
+            ctx_map_put(aTHX_ p->g);
+            Safefree(p);
+        } else {
+            pp = &p->next;
+        }
+    }
+    pthread_mutex_unlock(&pending_lock);
+}
+
 MGVTBL glue_conn_vtbl = { 0, 0, 0, 0, conn_mg_free, 0, mg_dup_dead, 0 };
-MGVTBL glue_ctx_vtbl = { 0, 0, 0, 0, ctx_mg_free, 0, mg_dup_dead, 0 };
+MGVTBL glue_ctx_vtbl = { 0, 0, 0, 0, ctx_mg_free, 0, ctx_mg_dup, 0 };
 
 SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class)
 {
@@ -68,8 +129,6 @@ void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what)
     return mg->mg_ptr;
 }
 
-#define CONN(sv) ((iss_conn *)glue_unwrap(aTHX_ (sv), &glue_conn_vtbl, "IO::Socket::SSL::_Conn"))
-#define CTX(sv) ((iss_ctx *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))
 
 /* The connection behind a socket: ${*$sock}{_SSL_conn}. NULL when TLS is not
  * (or no longer) active, so callers fall back to plain socket I/O. */
@@ -237,29 +296,79 @@ int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
 
 /* ---- Perl callbacks (run under G_EVAL) ---- */
 
-static void glue_free(void *p)
+/* ---- contexts per interpreter ---- */
+
+static void ctx_map_put(pTHX_ ctx_glue *g)
 {
-    ctx_glue *g = p;
-    dGLUE_THX(g);
+    dMY_CXT;
+    g->next = MY_CXT.ctx_list;
+    MY_CXT.ctx_list = g;
+}
+
+/* This interpreter's glue of ctx, NULL if it holds none. A program holds
+ * few contexts at once; the one found moves to the front. */
+ctx_glue *glue_ctx_find(pTHX_ iss_ctx *ctx)
+{
+    dMY_CXT;
+    ctx_glue *g, *prev = NULL;
+    for (g = MY_CXT.ctx_list; g; prev = g, g = g->next) {
+        if (g->ctx == ctx) {
+            if (prev) {
+                prev->next = g->next;
+                g->next = MY_CXT.ctx_list;
+                MY_CXT.ctx_list = g;
+            }
+            return g;
+        }
+    }
+    return NULL;
+}
+
+/* The glue of a new context (it takes over the caller's reference). */
+ctx_glue *glue_ctx_new(pTHX_ iss_ctx *ctx)
+{
+    ctx_glue *g;
+    Newxz(g, 1, ctx_glue);
+    g->ctx = ctx;
+    g->refs = 1;
+    ctx_map_put(aTHX_ g);
+    return g;
+}
+
+static void ctx_glue_release(pTHX_ ctx_glue *g)
+{
+    dMY_CXT;
+    ctx_glue **pp;
+    if (--g->refs > 0)
+        return;
+    for (pp = (ctx_glue **)&MY_CXT.ctx_list; *pp; pp = (ctx_glue **)&(*pp)->next)
+        if (*pp == g) {
+            *pp = g->next;
+            break;
+        }
     SvREFCNT_dec(g->verify_cb);
     SvREFCNT_dec(g->passwd_cb);
     SvREFCNT_dec(g->ticket_cb);
     SvREFCNT_dec(g->ticket_data);
     SvREFCNT_dec(g->error);
+    iss_ctx_decref(g->ctx);     /* the last owner in any thread frees the SSL_CTX */
     Safefree(g);
 }
 
 ctx_glue *glue_of(pTHX_ iss_ctx *ctx)
 {
-    ctx_glue *g = iss_ctx_owner(ctx);
-    if (!g) {
-        Newxz(g, 1, ctx_glue);
-#ifdef USE_ITHREADS
-        g->perl = aTHX;
-#endif
-        iss_ctx_set_owner(ctx, g, glue_free);
-    }
+    ctx_glue *g = glue_ctx_find(aTHX_ ctx);
+    if (!g)
+        croak("IO::Socket::SSL::_Ctx: context unknown in this thread");
     return g;
+}
+
+/* The glue a callback of ctx runs with: the calling thread's. OpenSSL runs
+ * it in the thread that drives the connection, whose interpreter is the
+ * current one. */
+static ctx_glue *hook_glue(pTHX_ void *data)
+{
+    return glue_ctx_find(aTHX_ (iss_ctx *)data);
 }
 
 /* ---- the glue of one connection ----
@@ -274,6 +383,8 @@ static void conn_glue_free(void *p)
     dGLUE_THX(g);
     SvREFCNT_dec(g->sock);
     SvREFCNT_dec(g->error);
+    if (g->ctxg)
+        ctx_glue_release(aTHX_ g->ctxg);
     Safefree(g);
 }
 
@@ -284,6 +395,8 @@ void glue_conn_attach(pTHX_ iss_conn *c, SV *sock)
 #ifdef USE_ITHREADS
     g->perl = aTHX;
 #endif
+    if ((g->ctxg = glue_ctx_find(aTHX_ iss_conn_ctx(c))) != NULL)
+        g->ctxg->refs++;
     if (SvROK(sock)) {
         g->sock = newRV_inc(SvRV(sock));
         sv_rvweaken(g->sock);   /* the socket owns the connection, not the reverse */
@@ -337,13 +450,23 @@ void glue_forget_callback_error(pTHX_ iss_conn *c)
 int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
                      iss_x509 *x509, int depth, int err)
 {
-    ctx_glue *g = data;
-    dGLUE_THX(g);
+    dTHX;
+    ctx_glue *g = hook_glue(aTHX_ data);
     dSP;
     int n, rv = 0;
-    char *issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
-    char *subject = x509 ? iss_x509_name_oneline(x509, 0) : NULL;
-    SV *certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
+    char *issuer;
+    char *subject;
+    SV *certname;
+    if (!g || !g->verify_cb) {
+        /* set in another thread only: fail closed */
+        if (c)
+            iss_conn_set_cb_error(c, "SSL_verify_callback is not known in this thread",
+                                  ISS_SEV_FATAL);
+        return 0;
+    }
+    issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
+    subject = x509 ? iss_x509_name_oneline(x509, 0) : NULL;
+    certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
     free(issuer);
     free(subject);
     ENTER;
@@ -382,10 +505,12 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
 
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 {
-    ctx_glue *g = data;
-    dGLUE_THX(g);
+    dTHX;
+    ctx_glue *g = hook_glue(aTHX_ data);
     dSP;
     int n, len = -1;
+    if (!g || !g->passwd_cb)
+        return rwflag == 0 ? -1 : 0;
     ENTER;
     SAVETMPS;
     save_scalar(PL_errgv);
@@ -412,10 +537,12 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 /* IO::Socket::SSL::_session_new($socket, $session) */
 int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
 {
-    ctx_glue *g = data;
-    dGLUE_THX(g);
+    dTHX;
+    ctx_glue *g = hook_glue(aTHX_ data);
     dSP;
     int n, keep = 0;
+    if (!g)
+        return 0;
     ENTER;
     SAVETMPS;
     save_scalar(PL_errgv);
@@ -439,10 +566,12 @@ int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
 int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigned char *key,
                      unsigned char *cur_name)
 {
-    ctx_glue *g = data;
-    dGLUE_THX(g);
+    dTHX;
+    ctx_glue *g = hook_glue(aTHX_ data);
     dSP;
     int n, rv = -1;
+    if (!g || !g->ticket_cb)
+        return -1;
     ENTER;
     SAVETMPS;
     save_scalar(PL_errgv);
@@ -673,6 +802,7 @@ SV *glue_list_ref(pTHX_ void (*get)(const iss_x509 *, iss_str_fn, void *),
 static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
     cxt->line = newSV(0);
+    cxt->ctx_list = NULL;
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }
 
@@ -689,4 +819,5 @@ void glue_clone(pTHX)
 {
     MY_CXT_CLONE;
     init_cxt(aTHX_ &MY_CXT);
+    ctx_take_pending(aTHX);
 }

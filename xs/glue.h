@@ -38,6 +38,7 @@ typedef int iss_ok_t;
 /* Per-interpreter state (MY_CXT lives in glue.c). */
 typedef struct {
     GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
+    void *ctx_list;     /* this interpreter's ctx_glue list (see glue_ctx_find) */
     SV *line;           /* READLINE's result: pp_readline copies it at once, so one
                          * reused scalar saves an allocation per line */
 } my_cxt_t;
@@ -52,7 +53,7 @@ SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class);
 MAGIC *glue_find_mg(pTHX_ SV *sv, MGVTBL *vtbl);
 void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what);
 #define CONN(sv) ((iss_conn *)glue_unwrap(aTHX_ (sv), &glue_conn_vtbl, "IO::Socket::SSL::_Conn"))
-#define CTX(sv) ((iss_ctx *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))
+#define CTX(sv) (((ctx_glue *)glue_unwrap(aTHX_ (sv), &glue_ctx_vtbl, "IO::Socket::SSL::_Ctx"))->ctx)
 iss_conn *glue_sock_conn(pTHX_ SV *self);
 SV *glue_tied_sock(pTHX_ SV *tie);
 iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self);
@@ -76,15 +77,20 @@ void glue_conn_gone(pTHX);
 void glue_croak_ssl(pTHX_ const char *what);
 
 /* ---- Perl callbacks (run under G_EVAL) ---- */
+/* A context as one interpreter sees it: threads share the iss_ctx (one
+ * reference per interpreter), each has its own copy of the Perl callbacks
+ * (perl clones them with the object). The _Ctx object's magic points here;
+ * C callbacks find it through the current interpreter's ctx_map. */
 typedef struct {
+    iss_ctx *ctx;       /* counted reference */
+    int refs;           /* the _Ctx object, and each connection made on it here */
     SV *verify_cb;
     SV *passwd_cb;
     SV *ticket_cb;
     SV *ticket_data;
     SV *error;          /* $@ of a callback without a connection (the key password) */
-#ifdef USE_ITHREADS
-    PerlInterpreter *perl;
-#endif
+    void *next;         /* the interpreter's list: plain C, so no Perl value that
+                         * global destruction may free first */
 } ctx_glue;
 
 /* Per connection: its Perl socket (a weak reference) and the $@ of a
@@ -92,11 +98,14 @@ typedef struct {
 typedef struct {
     SV *sock;
     SV *error;
+    ctx_glue *ctxg;     /* keeps the context's callbacks while the connection lives */
 #ifdef USE_ITHREADS
     PerlInterpreter *perl;
 #endif
 } conn_glue;
 
+ctx_glue *glue_ctx_new(pTHX_ iss_ctx *ctx);
+ctx_glue *glue_ctx_find(pTHX_ iss_ctx *ctx);
 ctx_glue *glue_of(pTHX_ iss_ctx *ctx);
 void glue_conn_attach(pTHX_ iss_conn *c, SV *sock);
 SV *glue_take_callback_error(pTHX_ iss_conn *c);

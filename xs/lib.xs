@@ -38,6 +38,12 @@ session_free(iss_session *sess)
     if (sess)
         iss_session_free(sess);
 
+void
+session_up_ref(UV sess)
+  CODE:
+    if (sess)
+        iss_session_up_ref(INT2PTR(void *, sess));
+
 int
 session_is_resumable(iss_session *sess)
   CODE:

@@ -11,14 +11,30 @@ package IO::Socket::SSL::Session_Cache;
 # newer to older, so the head's previous is the oldest.
 use strict;
 use warnings;
+use Scalar::Util ();
 
 use constant {
     SESSION => 0, KEY => 1, GNEXT => 2, GPREV => 3, SNEXT => 4, SPREV => 5,
 };
 
-# The sessions are raw handles owned by this process's cache: a new thread
-# must not get (and later free) a copy.
-sub CLONE_SKIP { 1 }
+# A new ithread gets its own copy of each cache (perl clones it with the
+# context that holds it), and its own reference on every session in it
+# (OpenSSL counts them atomically): each thread frees what it holds, and a
+# context shared by threads resumes sessions cached before the thread began.
+my %LIVE;    # refaddr => the cache (weak): the caches of this interpreter
+
+sub CLONE {
+    %LIVE = map { Scalar::Util::refaddr($_) => $_ } grep { defined } values %LIVE;
+    for my $cache (values %LIVE) {
+        Scalar::Util::weaken($LIVE{ Scalar::Util::refaddr($cache) });
+        my $e = $cache->{ghead} or next;
+        for (my $x = $e; $x; ) {
+            IO::Socket::SSL::_Lib::session_up_ref($x->[SESSION]) if $x->[SESSION];
+            $x = $x->[GNEXT];
+            last if $x == $e;
+        }
+    }
+}
 
 {
     # replaces the loader stub of IO::Socket::SSL
@@ -31,7 +47,9 @@ sub _debug { $IO::Socket::SSL::DEBUG >= 3 and IO::Socket::SSL::DEBUG(@_) }
 sub _new {
     my ($class, $size) = @_;
     $size > 0 or return;
-    return bless { room => $size, ghead => undef, shead => {} }, $class;
+    my $self = bless { room => $size, ghead => undef, shead => {} }, $class;
+    Scalar::Util::weaken($LIVE{ Scalar::Util::refaddr($self) } = $self);
+    return $self;
 }
 
 # The lists an entry is on: [next slot, previous slot, reference to the head].
@@ -173,6 +191,7 @@ sub _dump {
 # The lists are cyclic: break them, and free the sessions.
 sub DESTROY {
     my $self = shift;
+    delete $LIVE{ Scalar::Util::refaddr($self) };
     my $e = $self->{ghead} or return;
     my @all;
     for (my $x = $e; $x; ) { push @all, $x; $x = $x->[GNEXT]; last if $x == $e }
