@@ -955,7 +955,7 @@ sub close {
     );
     # our close_notify went out, the peer's did not come: the TLS object
     # goes now (stop_SSL keeps it for a one-sided shutdown)
-    $self->stop_SSL(SSL_no_shutdown => 1, _SSL_ioclass_downgrade => 0,
+    $self->stop_SSL(SSL_no_shutdown => 1, _SSL_ioclass_downgrade => 0, _SSL_in_close => 1,
         _SSL_in_DESTROY => $close_args->{_SSL_in_DESTROY})
         if ${*$self}{_SSL_conn};
     if (!$close_args->{_SSL_in_DESTROY}) {

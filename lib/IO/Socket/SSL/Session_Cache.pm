@@ -226,8 +226,9 @@ connections under a key, C<host:port> unless C<SSL_session_key> names
 another, so the next connection to the same server can resume. Several
 sessions are kept per key, newest first, because a TLS 1.3 ticket may be
 used only once. The cache owns one reference on each session and frees it
-when the session is dropped. It is not shared with threads created later
-(each gets an empty cache). Any object with C<add_session>, C<get_session>
+when the session is dropped. A thread created later gets its own copy of
+the cache with the sessions cached so far, holding its own reference on
+each (so each thread frees only what it holds). Any object with C<add_session>, C<get_session>
 and C<del_session> may be given in its place.
 
 =head1 METHODS
@@ -256,10 +257,10 @@ C<$session> under whatever key it is. Returns how many were dropped.
 
 Drops the sessions of C<$key>, then adds C<$session>.
 
-=item CLONE_SKIP
+=item CLONE
 
-Returns true: a new thread does not get copies of the handles (it would
-free them a second time).
+Called by perl in a new thread: the thread's copies of the caches take
+their own reference on every session they hold.
 
 =back
 
