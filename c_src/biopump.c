@@ -89,7 +89,7 @@ iss_conn *iss_conn_new_io(iss_ctx *ctx, int is_server, iss_io_fn rd, iss_io_wfn 
         return NULL;
     bio = BIO_new(method);
     if (!bio) {
-        iss_err_drain(ctx->err, sizeof ctx->err);
+        iss_error_openssl(&ctx->err);
         iss_conn_free(c);
         return NULL;
     }

@@ -5,15 +5,14 @@
 #include <openssl/pkcs12.h>
 #include "iss_internal.h"
 
-/* Appends " [format:NAME] <OpenSSL errors> **" to ctx->err, as the reference
- * reports every format it tried. */
+/* Appends " [format:NAME] <OpenSSL errors> **" to the context's error, as
+ * the reference reports every format it tried. */
 static void note_format(iss_ctx *ctx, const char *name)
 {
     char errs[ISS_ERRLEN];
-    size_t used = strlen(ctx->err);
     if (iss_err_drain(errs, sizeof errs) == 0)
         return;
-    snprintf(ctx->err + used, sizeof ctx->err - used, " [format:%s] %s **", name, errs);
+    iss_error_append(&ctx->err, ISS_E_OPENSSL, ISS_SEV_OPENSSL, " [format:%s] %s **", name, errs);
 }
 
 static int use_pkcs12(iss_ctx *ctx, const char *file, int *got_key)
@@ -67,7 +66,7 @@ done:
 int iss_ctx_use_cert_file(iss_ctx *ctx, const char *file, int *got_key, const char **fmt)
 {
     *got_key = 0;
-    ctx->err[0] = '\0';
+    iss_error_forget(&ctx->err, ISS_E_OPENSSL);
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, file)) {
         *fmt = "PEM";
@@ -101,7 +100,7 @@ int iss_ctx_use_key_file(iss_ctx *ctx, const char *file)
             return ISS_OK;
         }
         ERR_clear_error();
-        snprintf(ctx->err, sizeof ctx->err, "%s", pem_err);
+        iss_error_set(&ctx->err, ISS_E_OPENSSL, ISS_SEV_OPENSSL, "%s", pem_err);
     }
     return ISS_ERR;
 }

@@ -28,7 +28,7 @@ iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server)
         return NULL;
     c->ssl = SSL_new(ctx->ssl_ctx);
     if (!c->ssl) {
-        iss_err_drain(ctx->err, sizeof ctx->err);
+        iss_error_openssl(&ctx->err);
         free(c);
         return NULL;
     }
@@ -42,7 +42,7 @@ iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server)
     c->fd = -1;
     c->wait_fd = -1;
     c->is_server = is_server;
-    c->cb_sev = -1;
+    iss_error_init(&c->err);
     return c;
 }
 
@@ -52,7 +52,7 @@ iss_conn *iss_conn_new(iss_ctx *ctx, int fd, int is_server)
     if (!c)
         return NULL;
     if (!iss_ssl_set_socket(c->ssl, fd)) {
-        iss_err_drain(ctx->err, sizeof ctx->err);
+        iss_error_openssl(&ctx->err);
         iss_conn_free(c);
         return NULL;
     }
@@ -95,6 +95,7 @@ void iss_conn_free(iss_conn *c)
         c->owner_free(c->owner);
     free(c->rbuf.data);
     free(c->line.data);
+    iss_error_clear(&c->err);
     free(c);
 }
 
@@ -114,30 +115,16 @@ void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *))
 void *iss_conn_owner(iss_conn *c) { return c->owner; }
 iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
 int iss_conn_fd(iss_conn *c) { return c->fd; }
-const char *iss_conn_error(iss_conn *c) { return c->err; }
+iss_error *iss_conn_error(iss_conn *c) { return &c->err; }
 int iss_conn_ssl_error(iss_conn *c) { return c->last_ssl_error; }
 int iss_conn_last_ret(iss_conn *c) { return c->last_ret; }
 const char *iss_conn_warning(iss_conn *c) { return c->warning; }
-
-const char *iss_conn_cb_error(iss_conn *c, int *severity)
-{
-    *severity = c->cb_sev;
-    return c->cb_sev >= 0 ? c->cb_err : NULL;
-}
-
-void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity)
-{
-    if (c->cb_sev > severity)
-        return;                   /* keep the more specific error */
-    c->cb_sev = severity;
-    snprintf(c->cb_err, sizeof c->cb_err, "%s", msg);
-}
 
 int iss_conn_set_sni(iss_conn *c, const char *host)
 {
     if (SSL_set_tlsext_host_name(c->ssl, host))
         return ISS_OK;
-    iss_err_drain(c->err, sizeof c->err);
+    iss_error_openssl(&c->err);
     return ISS_ERR;
 }
 
@@ -148,7 +135,7 @@ int iss_conn_set_verify_name(iss_conn *c, const char *name)
      * it go on anyway, the name check of this connection fails (verify.c). */
     if (name && !(copy = strdup(name))) {
         c->verify_name_lost = 1;
-        snprintf(c->err, sizeof c->err, "%s", "out of memory copying the host name to verify");
+        iss_error_set(&c->err, ISS_E_NOMEM, ISS_SEV_FATAL, "out of memory copying the host name to verify");
         return ISS_ERR;
     }
     free(c->verify_name);
@@ -197,7 +184,7 @@ static int status_of(iss_conn *c, int r)
         ERR_clear_error();
         return 0;
     default:
-        iss_err_drain(c->err, sizeof c->err);
+        iss_error_openssl(&c->err);
         return ISS_ERR;
     }
 }
@@ -269,7 +256,7 @@ static int op_handshake(iss_conn *c, double timeout)
         flags = nonblock_begin(c->fd);
         deadline = now() + timeout;
     }
-    c->err[0] = '\0';
+    iss_error_forget(&c->err, ISS_E_OPENSSL);   /* the last failure's text is old now */
     for (;;) {
         int r;
         iss_err_reset();
@@ -288,6 +275,9 @@ static int op_handshake(iss_conn *c, double timeout)
              * there (biosock.c) */
             iss_ssl_socket_speculate(c->ssl, SSL_version(c->ssl) < TLS1_3_VERSION);
             first_write_push_begin(c);
+            /* a callback that died or a check that failed, yet it worked
+             * (verify mode none): nothing for a later failure to report */
+            iss_error_clear(&c->err);
             rc = ISS_OK;
             break;
         }
@@ -490,7 +480,7 @@ size_t iss_conn_pending(iss_conn *c)
 static ssize_t op_write(iss_conn *c, const char *buf, size_t len, int all)
 {
     size_t done = 0;
-    c->err[0] = '\0';
+    iss_error_forget(&c->err, ISS_E_OPENSSL);
     if (c->wr_closed < 0 || (c->wr_closed && c->fd < 0)) {
         errno = EPERM;            /* no plain bytes after the automatic close_notify */
         return ISS_ERR;

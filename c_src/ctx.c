@@ -7,7 +7,7 @@
 
 void iss_ctx_record_error(iss_ctx *ctx)
 {
-    iss_err_drain(ctx->err, sizeof ctx->err);
+    iss_error_openssl(&ctx->err);
 }
 
 iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long options)
@@ -19,6 +19,7 @@ iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long optio
     if (!ctx)
         return NULL;
     ctx->refs = 1;
+    iss_error_init(&ctx->err);
     ctx->is_server = is_server;
     ctx->ssl_ctx = SSL_CTX_new(is_server ? TLS_server_method() : TLS_client_method());
     if (!ctx->ssl_ctx)
@@ -50,7 +51,7 @@ iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long optio
     SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, iss_verify_cb);
     return ctx;
 err:
-    iss_ctx_record_error(ctx);
+    iss_err_clear();           /* nobody is left to read the record */
     if (ctx->ssl_ctx)
         SSL_CTX_free(ctx->ssl_ctx);
     free(ctx);
@@ -82,6 +83,7 @@ void iss_ctx_decref(iss_ctx *ctx)
     free(ctx->ciphersuites);
     if (ctx->owner_free)
         ctx->owner_free(ctx->owner);
+    iss_error_clear(&ctx->err);
     free(ctx);
 }
 
@@ -94,7 +96,7 @@ void iss_ctx_set_owner(iss_ctx *ctx, void *data, void (*free_fn)(void *))
 }
 
 void *iss_ctx_owner(iss_ctx *ctx) { return ctx->owner; }
-const char *iss_ctx_error(iss_ctx *ctx) { return ctx->err; }
+iss_error *iss_ctx_error(iss_ctx *ctx) { return &ctx->err; }
 int iss_ctx_is_server(iss_ctx *ctx) { return ctx->is_server; }
 
 int iss_ctx_set_cipher_list(iss_ctx *ctx, const char *list)

@@ -23,6 +23,26 @@
 #define ISS_SEV_NONAME   8
 #define ISS_SEV_FATAL    9
 
+/* What an error record says failed (err.c). */
+#define ISS_E_NONE      0
+#define ISS_E_OPENSSL   1   /* OpenSSL's error queue; the text may be empty */
+#define ISS_E_CALLBACK  2   /* a Perl callback died: the text is its $@ */
+#define ISS_E_VERIFY    3   /* the peer's host name or fingerprint does not match */
+#define ISS_E_NONAME    4   /* no host name to check the peer's certificate against */
+#define ISS_E_UNSUPPORTED 5 /* this OpenSSL build cannot do what was asked */
+#define ISS_E_REVOKED   6   /* the peer's stapled OCSP response says revoked */
+#define ISS_E_NO_STAPLE 7   /* a required stapled OCSP response is missing */
+#define ISS_E_BAD_INPUT 8   /* the caller's data is not what it must be */
+#define ISS_E_NOMEM     9   /* out of memory */
+
+/* One record per context and per connection: the error that explains the
+ * last failure best (iss_error_outranks decides). text is NULL when empty. */
+typedef struct iss_error {
+    int code;
+    int severity;             /* an ISS_SEV_*, -1 when the record is empty */
+    char *text;
+} iss_error;
+
 typedef struct iss_ctx iss_ctx;
 typedef struct iss_conn iss_conn;
 
@@ -48,6 +68,28 @@ void iss_err_string(unsigned long e, char *buf, size_t len);
 /* Registers the embedding interpreter's "signal pending" flag (fdwait.c):
  * a wait that would block returns ISS_EINTR at once while it is set. */
 void iss_set_signal_flag(const volatile int *flag);
+
+/* ---- error records (err.c) ---- */
+/* The one ranking: whether (code, sev) replaces a record holding
+ * (old_code, old_sev); old_sev -1 is an empty record. */
+int iss_error_outranks(int old_code, int old_sev, int code, int sev);
+void iss_error_init(iss_error *e);
+void iss_error_clear(iss_error *e);
+void iss_error_forget(iss_error *e, int code);   /* clears e if it holds code */
+/* Stores the error if it outranks the record's; 1 when stored. */
+int iss_error_set(iss_error *e, int code, int sev, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+int iss_error_openssl(iss_error *e);   /* drains OpenSSL's queue into e */
+/* Appends to a record that holds code, else stores (ranked) as iss_error_set. */
+void iss_error_append(iss_error *e, int code, int sev, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+const char *iss_error_text(const iss_error *e);   /* "" when empty */
 
 /* ---- host name schemes (verify.c) ---- */
 enum { ISS_WILD_NONE = 0, ISS_WILD_FULL_LABEL, ISS_WILD_LEFTMOST, ISS_WILD_ANYWHERE };
@@ -93,7 +135,7 @@ iss_ctx *iss_ctx_new(int is_server, int min_version, int max_version, long optio
 void iss_ctx_incref(iss_ctx *ctx);
 void iss_ctx_decref(iss_ctx *ctx);        /* NULL is fine */
 iss_ssl_ctx *iss_ctx_ssl_ctx(iss_ctx *ctx);      /* borrowed SSL_CTX* */
-const char *iss_ctx_error(iss_ctx *ctx);  /* OpenSSL text of the last failure */
+iss_error *iss_ctx_error(iss_ctx *ctx);   /* the context's error record */
 int iss_ctx_is_server(iss_ctx *ctx);
 /* Data of the glue (callbacks) that lives exactly as long as the context:
  * free_fn runs when the last reference goes. */
@@ -183,14 +225,11 @@ void *iss_conn_owner(iss_conn *c);
 iss_ssl *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
 iss_ctx *iss_conn_ctx(iss_conn *c);
 int iss_conn_fd(iss_conn *c);
-const char *iss_conn_error(iss_conn *c);  /* OpenSSL text of the last failure */
+iss_error *iss_conn_error(iss_conn *c);   /* the connection's error record */
 int iss_conn_ssl_error(iss_conn *c);      /* SSL_get_error() of the last failure */
 int iss_conn_last_ret(iss_conn *c);       /* raw return of the last SSL_do_handshake */
 /* 1 while an operation on c is inside OpenSSL (so a callback runs for it). */
 int iss_conn_busy(iss_conn *c);
-/* The error raised inside a callback during the handshake (e.g. host name). */
-const char *iss_conn_cb_error(iss_conn *c, int *severity);
-void iss_conn_set_cb_error(iss_conn *c, const char *msg, int severity);
 const char *iss_conn_warning(iss_conn *c);   /* a warning to emit after the handshake */
 
 typedef void (*iss_msg_hook)(void *data, int write_p, int version, int content_type,

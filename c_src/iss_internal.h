@@ -61,7 +61,7 @@ struct iss_ctx {
     iss_passwd_hook passwd_hook;
     void *passwd_data;
     struct ocsp_cfg *ocsp;    /* stapling and staple checks (ocsp.c), NULL when unused */
-    char err[ISS_ERRLEN];
+    iss_error err;
 };
 
 /* Decrypted bytes we took from OpenSSL but have not handed out yet. Line
@@ -101,10 +101,8 @@ struct iss_conn {
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     struct ocsp_state *ocsp;  /* what the staple said (ocsp.c), NULL before */
-    int cb_sev;               /* severity of cb_err, -1 when none */
-    char cb_err[256];
     char warning[256];
-    char err[ISS_ERRLEN];
+    iss_error err;
 };
 
 extern int iss_conn_ex_index;

@@ -582,19 +582,18 @@ static int staple_verdict(iss_conn *c, ocsp_cfg *cfg, ocsp_state *st)
 {
     int have = st->state == ISS_STAPLE_GOOD || st->state == ISS_STAPLE_USER;
     if (st->state == ISS_STAPLE_REVOKED) {
-        iss_conn_set_cb_error(c, st->msg, ISS_SEV_VERIFY);
+        iss_error_set(&c->err, ISS_E_REVOKED, ISS_SEV_VERIFY, "%s", st->msg);
         return 0;
     }
     if (have)
         return 1;
     if (cfg->client_flags & ISS_OCSP_MUST) {
-        iss_conn_set_cb_error(c, MUST_STAPLE_MSG, ISS_SEV_VERIFY);
+        iss_error_set(&c->err, ISS_E_NO_STAPLE, ISS_SEV_VERIFY, "%s", MUST_STAPLE_MSG);
         return 0;
     }
     if ((cfg->client_flags & ISS_OCSP_CHECK) && leaf_must_staple(c)) {
-        iss_conn_set_cb_error(c, MUST_STAPLE_MSG
-                              " (the certificate demands one: TLS feature status_request)",
-                              ISS_SEV_VERIFY);
+        iss_error_set(&c->err, ISS_E_NO_STAPLE, ISS_SEV_VERIFY, "%s", MUST_STAPLE_MSG
+                      " (the certificate demands one: TLS feature status_request)");
         return 0;
     }
     return 1;
@@ -728,7 +727,7 @@ int iss_ctx_ocsp_staple(iss_ctx *ctx, const unsigned char *der, size_t len)
     ocsp_cfg *cfg;
     unsigned char *copy;
     if (!iss_ocsp_response_parses(der, len)) {
-        snprintf(ctx->err, sizeof ctx->err, "%s", "not a DER encoded OCSP response");
+        iss_error_set(&ctx->err, ISS_E_BAD_INPUT, ISS_SEV_FATAL, "not a DER encoded OCSP response");
         return ISS_ERR;
     }
     if (!(cfg = cfg_of(ctx)) || !(copy = malloc(len)))

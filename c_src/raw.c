@@ -40,7 +40,7 @@ void iss_raw_dh_free(iss_dh *dh)
 int iss_ctx_set_dh_handle(iss_ctx *ctx, iss_dh *dh)
 {
     (void)dh;
-    snprintf(ctx->err, sizeof ctx->err, "DH handles need OpenSSL's deprecated API");
+    iss_error_set(&ctx->err, ISS_E_UNSUPPORTED, ISS_SEV_OPENSSL, "DH handles need OpenSSL's deprecated API");
     return ISS_ERR;
 }
 

@@ -264,14 +264,14 @@ static int check_peer_name(iss_conn *c, iss_ctx *ctx, X509 *cert)
 {
     if (c->verify_name_lost) {
         /* a name was given but could not be kept: never "no name, no check" */
-        iss_conn_set_cb_error(c, "hostname verification failed: out of memory copying the "
-                              "host name to verify", ISS_SEV_FATAL);
+        iss_error_set(&c->err, ISS_E_NOMEM, ISS_SEV_FATAL, "hostname verification failed: "
+                      "out of memory copying the host name to verify");
         return 0;
     }
     if (!c->verify_name || !*c->verify_name) {
         if (ctx->scheme.explicit_scheme) {
-            iss_conn_set_cb_error(c, "Cannot determine peer hostname for verification",
-                                  ISS_SEV_NONAME);
+            iss_error_set(&c->err, ISS_E_NONAME, ISS_SEV_NONAME,
+                          "Cannot determine peer hostname for verification");
             return 0;
         }
         snprintf(c->warning, sizeof c->warning, "%s",
@@ -282,7 +282,7 @@ static int check_peer_name(iss_conn *c, iss_ctx *ctx, X509 *cert)
         return 1;
     }
     if (!iss_verify_hostname(cert, c->verify_name, strlen(c->verify_name), &ctx->scheme)) {
-        iss_conn_set_cb_error(c, "hostname verification failed", ISS_SEV_VERIFY);
+        iss_error_set(&c->err, ISS_E_VERIFY, ISS_SEV_VERIFY, "hostname verification failed");
         return 0;
     }
     return 1;
@@ -320,8 +320,8 @@ int iss_verify_cb(int ok, X509_STORE_CTX *store)
             return 1;
         }
         if (ctx->force_fps) {
-            iss_conn_set_cb_error(c, "fingerprint of peer certificate does not match",
-                                  ISS_SEV_VERIFY);
+            iss_error_set(&c->err, ISS_E_VERIFY, ISS_SEV_VERIFY,
+                          "fingerprint of peer certificate does not match");
             return 0;
         }
         return !c->fp_fail;

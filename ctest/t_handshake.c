@@ -26,7 +26,6 @@ int main(void)
     };
     ct_pair p;
     size_t i;
-    int sev;
     ct_plan(0);
     for (i = 0; i < sizeof v / sizeof v[0]; i++) {
         int ok = ct_pair_init(&p, v[i].version, "localhost") == ISS_OK;
@@ -52,9 +51,12 @@ int main(void)
     ct_pair_init(&p, 0, "www.example.org");
     ct_ok(ct_pair_handshake(&p) != ISS_OK, "wrong name: handshake fails");
     {
-        const char *e = iss_conn_cb_error(p.client, &sev);
-        ct_is_mem(e, e ? strlen(e) : 0, "hostname verification failed", 28,
+        const iss_error *e = iss_conn_error(p.client);
+        const char *t = iss_error_text(e);
+        ct_is_mem(t, strlen(t), "hostname verification failed", 28,
                   "wrong name: the error says why");
+        ct_ok(e->code == ISS_E_VERIFY && e->severity == ISS_SEV_VERIFY,
+              "wrong name: recorded as a verify error of severity %d (%d)", e->severity, e->code);
     }
     ct_pair_free(&p);
 
@@ -71,8 +73,9 @@ int main(void)
         iss_conn_set_verify_name(p.client, "localhost");
     }
     ct_ok(ct_pair_handshake(&p) != ISS_OK, "untrusted chain: handshake fails");
-    ct_ok(strstr(iss_conn_error(p.client), "certificate verify failed") != NULL,
-          "untrusted chain: '%s'", iss_conn_error(p.client));
+    ct_ok(strstr(iss_error_text(iss_conn_error(p.client)), "certificate verify failed") != NULL
+          && iss_conn_error(p.client)->code == ISS_E_OPENSSL,
+          "untrusted chain: OpenSSL's '%s'", iss_error_text(iss_conn_error(p.client)));
     ct_pair_free(&p);
 
     /* SSL_fingerprint: the leaf's digest accepts an untrusted chain; a
@@ -100,7 +103,8 @@ int main(void)
                 ct_ok(ct_pair_handshake(&p) == ISS_OK, "pinned leaf: untrusted chain accepted");
             else
                 ct_ok(ct_pair_handshake(&p) != ISS_OK &&
-                      strcmp(iss_conn_cb_error(p.client, &sev),
+                      iss_conn_error(p.client)->code == ISS_E_VERIFY &&
+                      strcmp(iss_error_text(iss_conn_error(p.client)),
                              "fingerprint of peer certificate does not match") == 0,
                       "another pin with force: refused");
             ct_pair_free(&p);

@@ -43,8 +43,8 @@ int main(void)
     ct_plan(0);
     if (!ct_ok(ct_pair_init(&P, 0, "localhost") == ISS_OK && ct_pair_handshake(&P) == ISS_OK,
                "handshake over a socketpair")) {
-        ct_diag("client: %s / server: %s", P.client ? iss_conn_error(P.client) : "-",
-                P.server ? iss_conn_error(P.server) : "-");
+        ct_diag("client: %s / server: %s", P.client ? iss_error_text(iss_conn_error(P.client)) : "-",
+                P.server ? iss_error_text(iss_conn_error(P.server)) : "-");
         return ct_done();
     }
     {

@@ -62,27 +62,6 @@ ptr(iss_conn *self)
     RETVAL
 
 SV *
-error(iss_conn *self)
-  CODE:
-    /* a Perl callback that died says more than OpenSSL's generic failure */
-    if (!(RETVAL = glue_take_callback_error(aTHX_ self)))
-        RETVAL = newSVpv(iss_conn_error(self), 0);
-  OUTPUT:
-    RETVAL
-
-void
-callback_error(iss_conn *self)
-  PPCODE:
-  {
-    int sev = -1;
-    const char *msg = iss_conn_cb_error(self, &sev);
-    if (!msg)
-        XSRETURN_EMPTY;
-    mXPUSHp(msg, strlen(msg));
-    mXPUSHi(sev);
-  }
-
-SV *
 warning(iss_conn *self)
   CODE:
   {
@@ -139,8 +118,6 @@ handshake(SV *self, NV timeout)
         RETVAL = iss_conn_handshake(c, left);
         if (RETVAL == ISS_GONE)
             glue_conn_gone(aTHX);
-        else if (RETVAL == ISS_OK)
-            glue_forget_callback_error(aTHX_ c);   /* a callback died, yet it worked */
         if (RETVAL != ISS_EINTR)
             break;
         /* the handler may have closed the socket (and freed the connection) */

@@ -25,22 +25,6 @@ ptr(iss_ctx *self)
   OUTPUT:
     RETVAL
 
-SV *
-error(iss_ctx *self)
-  CODE:
-  {
-    ctx_glue *g = glue_ctx_find(aTHX_ self);
-    /* a Perl callback that died says more than OpenSSL's generic failure */
-    if (g && g->error && SvOK(g->error)) {
-        RETVAL = newSVsv(g->error);
-        sv_setsv(g->error, &PL_sv_undef);
-    } else {
-        RETVAL = newSVpv(iss_ctx_error(self), 0);
-    }
-  }
-  OUTPUT:
-    RETVAL
-
 iss_ok_t
 iss_ctx_set_cipher_list(iss_ctx *self, const char *list)
 

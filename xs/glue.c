@@ -114,7 +114,8 @@ SV *glue_wrap(pTHX_ void *ptr, MGVTBL *vtbl, const char *class)
 
 MAGIC *glue_find_mg(pTHX_ SV *sv, MGVTBL *vtbl)
 {
-    if (sv && SvROK(sv))
+    /* only a PVMG or above has a magic chain to look at */
+    if (sv && SvROK(sv) && SvTYPE(SvRV(sv)) >= SVt_PVMG)
         return mg_findext(SvRV(sv), PERL_MAGIC_ext, vtbl);
     return NULL;
 }
@@ -350,7 +351,6 @@ static void ctx_glue_release(pTHX_ ctx_glue *g)
     SvREFCNT_dec(g->passwd_cb);
     SvREFCNT_dec(g->ticket_cb);
     SvREFCNT_dec(g->ticket_data);
-    SvREFCNT_dec(g->error);
     iss_ctx_decref(g->ctx);     /* the last owner in any thread frees the SSL_CTX */
     Safefree(g);
 }
@@ -374,15 +374,14 @@ static ctx_glue *hook_glue(pTHX_ void *data)
 /* ---- the glue of one connection ----
  * As CPython's _ssl: the connection holds a weak reference to its Perl
  * socket, handed to the callbacks that need it (no process-wide table from
- * SSL* to socket), and its own slot for a callback's $@. The slot is per
- * connection, not per context: SNI may move a connection to a per-host
- * context while it runs, and two handshakes may share one context. */
+ * SSL* to socket). A callback's $@ goes to the connection's own error record,
+ * not the context's: SNI may move a connection to a per-host context while
+ * it runs, and two handshakes may share one context. */
 static void conn_glue_free(void *p)
 {
     conn_glue *g = p;
     dGLUE_THX(g);
     SvREFCNT_dec(g->sock);
-    SvREFCNT_dec(g->error);
     if (g->ctxg)
         ctx_glue_release(aTHX_ g->ctxg);
     Safefree(g);
@@ -413,35 +412,28 @@ static SV *conn_sock(pTHX_ iss_conn *c)
     return &PL_sv_undef;
 }
 
-/* Keeps $@ of a callback that died: on its connection, or on the context
- * for callbacks without one (the key password while loading). */
-static void keep_error(pTHX_ ctx_glue *g, iss_conn *c)
+/* Keeps $@ of a callback that died in the error record of its connection,
+ * or of the context for callbacks without one (the key password while
+ * loading). The record holds bytes: the text goes in as UTF-8 and comes
+ * back out as characters (the accessor, xs/lib.xs). */
+void glue_keep_error(pTHX_ iss_ctx *ctx, iss_conn *c)
 {
-    conn_glue *cg = c ? iss_conn_owner(c) : NULL;
-    SV **slot = cg ? &cg->error : &g->error;
-    if (!*slot)
-        *slot = newSV(0);
-    sv_setsv(*slot, ERRSV);
+    iss_error *rec = c ? iss_conn_error(c) : iss_ctx_error(ctx);
+    SV *copy = sv_2mortal(newSVsv(ERRSV));
+    const char *text;
+    sv_utf8_upgrade(copy);
+    text = SvPV_nolen(copy);
+    iss_error_set(rec, ISS_E_CALLBACK, ISS_SEV_OPENSSL, "%s", text);
 }
 
-/* The $@ a callback left on this connection (a new SV), and forgets it;
- * NULL when there is none. */
-SV *glue_take_callback_error(pTHX_ iss_conn *c)
+iss_error *glue_error_of(pTHX_ SV *obj)
 {
-    conn_glue *g = iss_conn_owner(c);
-    SV *e;
-    if (!g || !g->error || !SvOK(g->error))
-        return NULL;
-    e = newSVsv(g->error);
-    sv_setsv(g->error, &PL_sv_undef);
-    return e;
-}
-
-/* A handshake that worked although a callback died (verify mode none)
- * leaves nothing behind for a later failure to report as its own. */
-void glue_forget_callback_error(pTHX_ iss_conn *c)
-{
-    SvREFCNT_dec(glue_take_callback_error(aTHX_ c));
+    if (glue_find_mg(aTHX_ obj, &glue_conn_vtbl))
+        return iss_conn_error(CONN(obj));
+    if (glue_find_mg(aTHX_ obj, &glue_ctx_vtbl))
+        return iss_ctx_error(CTX(obj));
+    croak("not an IO::Socket::SSL::_Ctx or _Conn object");
+    return NULL;
 }
 
 /* ($ok, $store, $certname, $error, $cert, $depth, $socket): the reference's
@@ -460,8 +452,8 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
     if (!g || !g->verify_cb) {
         /* set in another thread only: fail closed */
         if (c)
-            iss_conn_set_cb_error(c, "SSL_verify_callback is not known in this thread",
-                                  ISS_SEV_FATAL);
+            iss_error_set(iss_conn_error(c), ISS_E_CALLBACK, ISS_SEV_FATAL,
+                          "SSL_verify_callback is not known in this thread");
         return 0;
     }
     issuer = x509 ? iss_x509_name_oneline(x509, 1) : NULL;
@@ -491,7 +483,7 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
     n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g, c);
+        glue_keep_error(aTHX_ g->ctx, c);
         rv = 0;
     } else if (n == 1) {
         rv = SvTRUE(TOPs) ? 1 : 0;
@@ -520,7 +512,7 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
     n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g, NULL);
+        glue_keep_error(aTHX_ g->ctx, NULL);
     } else if (n == 1 && SvOK(TOPs)) {
         STRLEN l;
         const char *pw = SvPV(TOPs, l);
@@ -553,7 +545,7 @@ int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
     n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV))
-        keep_error(aTHX_ g, c);
+        glue_keep_error(aTHX_ g->ctx, c);
     else if (n == 1)
         keep = SvTRUE(TOPs) ? 1 : 0;
     SP -= n;
@@ -583,7 +575,7 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
     n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        keep_error(aTHX_ g, c);
+        glue_keep_error(aTHX_ g->ctx, c);
     } else if (n == 0) {
         rv = 0;                   /* no such key */
     } else if (n >= 2) {
@@ -602,7 +594,7 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
             sv_setpvf(ERRSV, kl != 32 ? "SSL_ticket_keycb: the key must be 32 bytes, got %d"
                                       : "SSL_ticket_keycb: the key name must be 1 to 16 bytes, got %d",
                       (int)(kl != 32 ? kl : nl));
-            keep_error(aTHX_ g, c);
+            glue_keep_error(aTHX_ g->ctx, c);
         }
     }
     SP -= n;

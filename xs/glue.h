@@ -88,16 +88,14 @@ typedef struct {
     SV *passwd_cb;
     SV *ticket_cb;
     SV *ticket_data;
-    SV *error;          /* $@ of a callback without a connection (the key password) */
     void *next;         /* the interpreter's list: plain C, so no Perl value that
                          * global destruction may free first */
 } ctx_glue;
 
-/* Per connection: its Perl socket (a weak reference) and the $@ of a
- * callback that died while OpenSSL worked on it. */
+/* Per connection: its Perl socket (a weak reference). A callback that dies
+ * leaves its $@ in the connection's error record (iss_conn_error). */
 typedef struct {
     SV *sock;
-    SV *error;
     ctx_glue *ctxg;     /* keeps the context's callbacks while the connection lives */
 #ifdef USE_ITHREADS
     PerlInterpreter *perl;
@@ -108,8 +106,11 @@ ctx_glue *glue_ctx_new(pTHX_ iss_ctx *ctx);
 ctx_glue *glue_ctx_find(pTHX_ iss_ctx *ctx);
 ctx_glue *glue_of(pTHX_ iss_ctx *ctx);
 void glue_conn_attach(pTHX_ iss_conn *c, SV *sock);
-SV *glue_take_callback_error(pTHX_ iss_conn *c);
-void glue_forget_callback_error(pTHX_ iss_conn *c);
+/* The error record of a _Ctx or _Conn object. */
+iss_error *glue_error_of(pTHX_ SV *obj);
+/* Records $@ of a callback that died (ISS_E_CALLBACK) on c, or on ctx when
+ * there is no connection. */
+void glue_keep_error(pTHX_ iss_ctx *ctx, iss_conn *c);
 int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
                      iss_x509 *x509, int depth, int err);
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size);

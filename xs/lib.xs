@@ -21,6 +21,32 @@ openssl_version_text(int which)
   OUTPUT:
     RETVAL
 
+# The one accessor of an error record: ($code, $severity, $text) of a
+# context or connection; $take forgets a callback's death once read.
+void
+error_record(SV *obj, int take = 0)
+  PPCODE:
+  {
+    iss_error *e = glue_error_of(aTHX_ obj);
+    SV *text = newSVpv(iss_error_text(e), 0);
+    if (e->code == ISS_E_CALLBACK)
+        SvUTF8_on(text);      /* keep_error stored it as UTF-8 */
+    EXTEND(SP, 3);
+    mPUSHi(e->code);
+    mPUSHi(e->severity);
+    mPUSHs(text);
+    if (take)
+        iss_error_forget(e, ISS_E_CALLBACK);
+  }
+
+# The one ranking of severities (err.c), for errors made on the Perl side.
+int
+error_outranks(int old_sev, int sev)
+  CODE:
+    RETVAL = iss_error_outranks(ISS_E_NONE, old_sev, ISS_E_NONE, sev);
+  OUTPUT:
+    RETVAL
+
 SV *
 errstack()
   CODE:

@@ -62,12 +62,8 @@ int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp)
     call_sv(h->cb, G_DISCARD | G_EVAL);
     SPAGAIN;
     if (SvTRUE(ERRSV)) {
-        conn_glue *cg = c ? iss_conn_owner(c) : NULL;
-        if (cg) {
-            if (!cg->error)
-                cg->error = newSV(0);
-            sv_setsv(cg->error, ERRSV);
-        }
+        if (c)
+            glue_keep_error(aTHX_ NULL, c);
         ok = 0;
     }
     PUTBACK;

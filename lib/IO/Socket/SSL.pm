@@ -126,6 +126,7 @@ use constant {
     _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
     _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_BUSY => -7,
     _ISS_INTERNAL => -101,
+    _ISS_SEV_OPENSSL => 4,   # c_src/iss.h
 };
 
 @EXPORT = qw(
@@ -196,15 +197,16 @@ sub DEBUG {
 
 # ---------------------------------------------------------------------------
 # Errors: one place turns failures into $SSL_ERROR, with the reference's
-# severity rule (0 fallback, 4 OpenSSL, 5 host name/OCSP, 9 fatal usage): a
-# later error replaces an earlier one only if it is at least as severe.
+# severity rule (0 fallback, 4 OpenSSL, 5 host name/OCSP, 9 fatal usage),
+# decided by the C core's one ranking (err.c): a later error replaces an
+# earlier one only if it is at least as severe.
 
 sub _internal_error {
     my ($self, $error, $severity) = @_;
     $error = dualvar(-1, $error);
     if (ref($self)) {
         my $oe = ${*$self}{_SSL_last_err};
-        if (!$oe || $oe->[1] <= $severity) {
+        if (!$oe || IO::Socket::SSL::_Lib::error_outranks($oe->[1], $severity)) {
             ${*$self}{_SSL_last_err} = [$error, $severity];
             $SSL_ERROR = $error;
             $DEBUG && DEBUG("local error: $error");
@@ -226,6 +228,23 @@ sub error {
     $error .= ' ' . $ossl if defined $ossl && $ossl ne '';
     return $self->_internal_error($error, 4) if $error;
     return;
+}
+
+# The one place the error record of a context or connection (filled by the
+# C core and the callbacks' glue) becomes $SSL_ERROR/errstr. An error of
+# OpenSSL's rank - OpenSSL's failure, a callback's death - follows $what;
+# a more specific one (host name, fingerprint, revocation) stands alone at
+# its own severity. Given $sep, the text always follows "$what$sep", at the
+# record's severity (at least OpenSSL's). $if_empty replaces $what when the
+# record has no text.
+sub _record_error {
+    my ($self, $obj, $what, $sep, $if_empty) = @_;
+    my (undef, $sev, $text) = IO::Socket::SSL::_Lib::error_record($obj, 1);
+    $sev = _ISS_SEV_OPENSSL if $sev < _ISS_SEV_OPENSSL;
+    return $self->_internal_error($what . $sep . $text, $sev) if defined $sep;
+    return $self->_internal_error($text, $sev) if $sev > _ISS_SEV_OPENSSL;
+    return $self->error($if_empty, '') if $text eq '' && defined $if_empty;
+    return $self->error($what, $text);
 }
 
 sub _errstack {
@@ -285,7 +304,8 @@ sub _io_fail {
     my $conn = ${*$self}{_SSL_conn};
     my $errno = $!;
     $! = EPIPE if !$errno && $what =~ /write|shutdown/ && $conn && $conn->last_ssl_error == 5;
-    return $self->error($what, $conn ? $conn->error : '');
+    return $self->error($what, '') if !$conn;
+    return $self->_record_error($conn, $what);
 }
 
 # I/O on a socket from a callback that OpenSSL runs for that very socket
@@ -574,12 +594,12 @@ sub _new_conn {
         my $outer_fd = ${*$self}{_SSL_fileno};    # set by _start_SSL_over
         $conn = IO::Socket::SSL::_Conn->new_over($ctx->{_ctx}, $outer, $is_server,
             defined $outer_fd ? $outer_fd : -1, $self)
-            or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+            or return $self->_record_error($ctx->{_ctx}, "SSL structure creation failed");
     } else {
         my $fileno = ${*$self}{_SSL_fileno} = fileno($self);
         return $self->_internal_error("Socket has no fileno", 9) if !defined $fileno;
         $conn = IO::Socket::SSL::_Conn->new($ctx->{_ctx}, $fileno, $is_server, $self)
-            or return $self->error("SSL structure creation failed", $ctx->{_ctx}->error);
+            or return $self->_record_error($ctx->{_ctx}, "SSL structure creation failed");
     }
     ${*$self}{_SSL_conn}   = $conn;
     ${*$self}{_SSL_server_side} = $is_server;
@@ -652,7 +672,7 @@ sub connect_SSL {
         if ($host) {
             $DEBUG >= 2 && DEBUG("using SNI with hostname $host");
             $conn->set_sni($host)
-                or return $self->error("SSL connect attempt failed", $conn->error);
+                or return $self->_record_error($conn, "SSL connect attempt failed");
         } else {
             $DEBUG >= 2 && DEBUG("not using SNI because hostname is unknown");
         }
@@ -678,7 +698,7 @@ sub connect_SSL {
             ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
             # fail closed: a name that could not be kept is no reason to skip the check
             $conn->set_verify_name(_idn_name($name))
-                or return $self->_internal_error("SSL connect attempt failed: " . $conn->error, 9);
+                or return $self->_record_error($conn, "SSL connect attempt failed:", ' ');
         }
     }
 
@@ -766,13 +786,8 @@ sub _handshake_failed {
         my $ctx = ${*$self}{_SSL_ctx};
         $ctx->{session_cache}->del_session(undef, $used) if $ctx && $ctx->{session_cache};
     }
-    if (my ($msg, $sev) = $conn->callback_error) {
-        $self->_internal_error($msg, $sev);
-    }
-    my $ossl = $conn->error;
-    $self->error($conn->last_ret == 0 && $ossl eq ''
-        ? "SSL $what attempt failed because of handshake problems"
-        : "SSL $what attempt failed", $ossl);
+    $self->_record_error($conn, "SSL $what attempt failed", undef,
+        $conn->last_ret == 0 ? "SSL $what attempt failed because of handshake problems" : undef);
     $DEBUG >= 1 && DEBUG("fatal SSL error: $SSL_ERROR");
     return $self->fatal_ssl_error;
 }

@@ -330,41 +330,39 @@ sub _apply_ca {
         $dir = undef if ref($dir) eq 'SCALAR' && !$$dir;
         if (my $ca = $args->{SSL_ca}) {
             for (ref($ca) eq 'ARRAY' ? @$ca : $ca) {
-                _is_handle($_) && $ctx->add_ca($_) or return IO::Socket::SSL->error(
-                    "Failed to add certificate to CA store", $ctx->error);
+                _is_handle($_) && $ctx->add_ca($_) or return IO::Socket::SSL->_record_error($ctx,
+                    "Failed to add certificate to CA store");
             }
         }
         $dir = join($IO::Socket::SSL::OPENSSL_LIST_SEPARATOR, @$dir) if ref($dir) eq 'ARRAY';
         if (($file || $dir) and !$ctx->load_ca($file, $dir)) {
-            return IO::Socket::SSL->error("Invalid certificate authority locations",
-                $ctx->error) if $verify;
+            return IO::Socket::SSL->_record_error($ctx, "Invalid certificate authority locations") if $verify;
         }
     } elsif (my %ca = IO::Socket::SSL::default_ca()) {
         # the process-wide store: parsed once, shared by every such context
         my $dir = $ca{SSL_ca_path};
         $dir = join($IO::Socket::SSL::OPENSSL_LIST_SEPARATOR, @$dir) if ref($dir) eq 'ARRAY';
         if (!$ctx->use_default_ca($ca{SSL_ca_file}, $dir) && $verify) {
-            return IO::Socket::SSL->error("Invalid default certificate authority locations",
-                $ctx->error);
+            return IO::Socket::SSL->_record_error($ctx, "Invalid default certificate authority locations");
         }
     }
     if ($is_server && ($args->{SSL_verify_mode} & 1)) {
         if (my $list = $args->{SSL_client_ca}) {
             for (ref($list) eq 'ARRAY' ? @$list : $list) {
-                _is_handle($_) && $ctx->add_client_ca($_) or return IO::Socket::SSL->error(
-                    "Failed to add certificate to client CA list", $ctx->error);
+                _is_handle($_) && $ctx->add_client_ca($_) or return IO::Socket::SSL->_record_error($ctx,
+                    "Failed to add certificate to client CA list");
             }
         }
         if (my $f = $args->{SSL_client_ca_file}) {
-            $ctx->load_client_ca_file($f) or return IO::Socket::SSL->error(
-                "Failed to load certificate to client CA list", $ctx->error);
+            $ctx->load_client_ca_file($f) or return IO::Socket::SSL->_record_error($ctx,
+                "Failed to load certificate to client CA list");
         }
     }
     if ($args->{SSL_check_crl}) {
         $ctx->set_verify_flags(0x4);   # X509_V_FLAG_CRL_CHECK
         if (my $f = $args->{SSL_crl_file}) {
-            $ctx->load_crl_file($f) or return IO::Socket::SSL->error(
-                "Invalid certificate revocation list", $ctx->error);
+            $ctx->load_crl_file($f) or return IO::Socket::SSL->_record_error($ctx,
+                "Invalid certificate revocation list");
         }
     }
     # the session id context must be set when clients are verified, or
@@ -406,16 +404,17 @@ sub _apply_certs {
                 if !_is_handle($_);
         }
         $ctx->use_cert($cert, 0)
-            or return IO::Socket::SSL->error("Failed to use Certificate", $ctx->error);
+            or return IO::Socket::SSL->_record_error($ctx, "Failed to use Certificate");
         for (@x509) {
             $ctx->use_cert($_, 1)
-                or return IO::Socket::SSL->error("Failed to use Certificate", $ctx->error);
+                or return IO::Socket::SSL->_record_error($ctx, "Failed to use Certificate");
         }
         $havecert = 'OBJ';
     } elsif (my $f = $args->{SSL_cert_file}) {
         my ($fmt, $gotkey) = $ctx->use_cert_file($f);
-        $fmt or return IO::Socket::SSL->_internal_error(
-            "Failed to load certificate from file $f:" . $ctx->error, 4);
+        # the record lists every format tried, each as " [format:X] ... **"
+        $fmt or return IO::Socket::SSL->_record_error($ctx,
+            "Failed to load certificate from file $f:", '');
         $havecert = $fmt;
         $havekey = 'PKCS12' if $gotkey;
     }
@@ -425,11 +424,11 @@ sub _apply_certs {
         return IO::Socket::SSL->error("Failed to use Private Key", "not an EVP_PKEY handle: $pkey")
             if !_is_handle($pkey);
         $ctx->use_key($pkey)
-            or return IO::Socket::SSL->error("Failed to use Private Key", $ctx->error);
+            or return IO::Socket::SSL->_record_error($ctx, "Failed to use Private Key");
         $havekey = 'MEM';
     } elsif (my $f = $args->{SSL_key_file} || ($havecert eq 'PEM' ? $args->{SSL_cert_file} : undef)) {
-        $ctx->use_key_file($f) or return IO::Socket::SSL->error(
-            "Failed to load key from file (no PEM or DER)", $ctx->error);
+        $ctx->use_key_file($f) or return IO::Socket::SSL->_record_error($ctx,
+            "Failed to load key from file (no PEM or DER)");
         $havekey = 'FILE';
     }
     # a TLS 1.3 client with a certificate allows the server to ask for it
@@ -444,20 +443,20 @@ sub _apply_kex {
     if ($is_server) {
         if (my $f = $args->{SSL_dh_file}) {
             open(my $fh, '<', $f) or return IO::Socket::SSL->error("Failed to open DH file $f", "$!");
-            $ctx->set_dh_file($f) or return IO::Socket::SSL->error(
-                "Failed to read PEM for DH from $f - wrong format?", $ctx->error);
+            $ctx->set_dh_file($f) or return IO::Socket::SSL->_record_error($ctx,
+                "Failed to read PEM for DH from $f - wrong format?");
         } elsif (my $dh = $args->{SSL_dh}) {
             # a DH* handle (as the reference takes it, from Net::SSLeay), or
             # the parameters as a PEM string
             my $ok = !ref($dh) && $dh =~ /^[1-9][0-9]*\z/ ? $ctx->set_dh_handle($dh)
                 : $ctx->set_dh(ref($dh) eq 'SCALAR' && $$dh eq 'builtin' ? undef : $dh);
-            $ok or return IO::Socket::SSL->error("Failed to set DH from SSL_dh", $ctx->error);
+            $ok or return IO::Socket::SSL->_record_error($ctx, "Failed to set DH from SSL_dh");
         }
     }
     if (my $curve = $args->{SSL_ecdh_curve}) {
         if ($curve ne 'auto') {
-            $ctx->set_groups($curve) or return IO::Socket::SSL->error(
-                "failed to set ECDH groups/curves on context", $ctx->error);
+            $ctx->set_groups($curve) or return IO::Socket::SSL->_record_error($ctx,
+                "failed to set ECDH groups/curves on context");
         }
     }
     return 1;
@@ -472,14 +471,14 @@ sub _apply_ciphers {
         $cl = "PSK:$cl" =~ s/ !PSK//r if defined $args->{SSL_psk} && $cl eq $IO::Socket::SSL::DEFAULT_CIPHERS;
         if (defined $cl && $cl ne '') {
             $ctx->set_cipher_list($cl)
-                or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
+                or return IO::Socket::SSL->_record_error($ctx, "Failed to set SSL cipher list");
         }
     }
     if (my $cs = $args->{SSL_ciphersuites}) {
         $cs = $cs->{$host} || $cs->{''} if ref($cs) eq 'HASH';
         if (defined $cs) {
             $ctx->set_ciphersuites($cs)
-                or return IO::Socket::SSL->error("Failed to set SSL cipher list", $ctx->error);
+                or return IO::Socket::SSL->_record_error($ctx, "Failed to set SSL cipher list");
         }
     }
     return 1;
@@ -499,13 +498,13 @@ sub _apply_alpn {
     }
     if (my $list = $args->{SSL_alpn_protocols}) {
         $ctx->set_protocols(0, ref($list) ? $list : [$list])
-            or return IO::Socket::SSL->error("Failed to set ALPN protocols", $ctx->error);
+            or return IO::Socket::SSL->_record_error($ctx, "Failed to set ALPN protocols");
     }
     if (my $list = $args->{SSL_npn_protocols}) {
         return IO::Socket::SSL->_internal_error("NPN not supported in Net::SSLeay", 9)
             if !IO::Socket::SSL::_Lib::can_npn();
         $ctx->set_protocols(1, ref($list) ? $list : [$list])
-            or return IO::Socket::SSL->error("Failed to set NPN protocols", $ctx->error);
+            or return IO::Socket::SSL->_record_error($ctx, "Failed to set NPN protocols");
     }
     return 1;
 }
@@ -561,8 +560,8 @@ sub _apply_ocsp {
             | ($mode & IO::Socket::SSL::SSL_OCSP_MUST_STAPLE() ? 2 : 0) | ($check ? 4 : 0);
         # SSL_ocsp_staple_callback gets, as in 2.099, the socket and the
         # OCSP_RESPONSE* (valid during the call)
-        $ctx->ocsp_client($flags, $args->{SSL_ocsp_staple_callback}) or return IO::Socket::SSL->error(
-            "Failed to set up OCSP", $ctx->error);
+        $ctx->ocsp_client($flags, $args->{SSL_ocsp_staple_callback}) or return IO::Socket::SSL->_record_error($ctx,
+            "Failed to set up OCSP");
         $self->{ocsp_staple} = 1 if $ask;
         $self->{ocsp_cache} = $args->{SSL_ocsp_cache} if $args->{SSL_ocsp_cache};
         return 1;
