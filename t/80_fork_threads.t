@@ -81,4 +81,53 @@ SKIP: {
     is($r->{done}, 1, 'threads: server saw a clean end');
 }
 
+# ---- fork while another thread is reading a default CA store ----
+# The process-wide cache of parsed default stores has a lock. A thread that
+# parses a store (here: blocked on a FIFO as its CA file, inside open(2),
+# before OpenSSL takes any lock of its own) must not hold that lock, or a child
+# forked meanwhile inherits it locked and hangs on its first context.
+SKIP: {
+    skip 'perl without ithreads', 3 if !$Config{useithreads};
+    require threads;
+    require File::Temp;
+    require POSIX;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $fifo = "$dir/ca.fifo";
+    POSIX::mkfifo($fifo, 0600) or die "mkfifo: $!";
+    my $thr = threads->create(sub {
+        IO::Socket::SSL::default_ca(SSL_ca_file => $fifo);
+        my $ctx = IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 1);
+        return $ctx ? 'ok' : "failed: $SSL_ERROR";
+    });
+    # the thread is blocked in open() once the FIFO has a reader: wait for it
+    # by opening the write end without blocking (ENXIO until then)
+    my $w;
+    for (1 .. 1000) {
+        last if sysopen($w, $fifo, POSIX::O_WRONLY() | POSIX::O_NONBLOCK());
+        select(undef, undef, undef, 0.01);
+    }
+    ok($w, 'the thread is reading its CA file (blocked until we write)');
+    my $pid = fork;
+    die "fork: $!" if !defined $pid;
+    if (!$pid) {
+        # a hang in C never returns to perl: the default action of SIGALRM
+        # ends the child with a status the parent sees
+        $SIG{ALRM} = 'DEFAULT';
+        alarm 20;
+        IO::Socket::SSL::default_ca(SSL_ca_file => cert('test-ca.pem'));
+        my $ok = IO::Socket::SSL::SSL_Context->new(SSL_verify_mode => 1);
+        POSIX::_exit($ok ? 0 : 4);
+    }
+    waitpid($pid, 0);
+    is($?, 0, 'a child forked meanwhile builds a context on a default store (no inherited lock)');
+    if ($w) {    # now let the thread finish its file
+        my $pem = do { local (@ARGV, $/) = cert('test-ca.pem'); <> };
+        fcntl($w, POSIX::F_SETFL(), 0);
+        print {$w} $pem;
+        close $w;
+    }
+    my $res = $thr->join;
+    ok(defined $res, "the thread finished ($res)");
+}
+
 done_testing;
