@@ -41,6 +41,10 @@ char *strdup(const char *s)
 }
 C
 close $fh;
+# Under xt/sanitize.sh the ASan runtime comes first in LD_PRELOAD and
+# interposes strdup itself, so the failure cannot be injected there.
+plan skip_all => 'ASan interposes strdup: the failure cannot be injected under xt/sanitize.sh'
+    if $ENV{ISS_UNDER_ASAN};
 my $cc = $Config{cc} || 'cc';
 my $so = "$dir/failstrdup.so";
 system("$cc -shared -fPIC -o $so $dir/failstrdup.c >$dir/cc.log 2>&1") == 0
