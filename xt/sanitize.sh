@@ -22,7 +22,7 @@ mkdir -p "$DIR"
 # the tracked files plus what is new in the work tree (copied again on each
 # run, so a reused SAN_DIR tests the current sources), nothing built
 (git ls-files -co --exclude-standard 2>/dev/null || find . -type f) |
-    grep -v '^fuzz/' | tar -cf - -T - | tar -xf - -C "$DIR" || exit 2
+    grep -v '^fuzz/build/' | tar -cf - -T - | tar -xf - -C "$DIR" || exit 2
 (cd "$DIR" && { [ -f Makefile ] || perl Makefile.PL SANITIZE=1 >/dev/null; } &&
     make CC="$CC" LD="$CC" >/dev/null) || { echo "sanitizer build failed" >&2; exit 2; }
 grep -q fsanitize=address "$DIR/Makefile" || { echo "$DIR is not a SANITIZE=1 build" >&2; exit 2; }
