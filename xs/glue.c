@@ -404,7 +404,7 @@ void glue_conn_attach(pTHX_ iss_conn *c, SV *sock)
 }
 
 /* The connection's socket (a new mortal reference), or undef once it is gone. */
-static SV *conn_sock(pTHX_ iss_conn *c)
+SV *glue_conn_sock(pTHX_ iss_conn *c)
 {
     conn_glue *g = c ? iss_conn_owner(c) : NULL;
     if (g && g->sock && SvROK(g->sock))
@@ -478,7 +478,7 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
     }
     mPUSHu(PTR2UV(x509));
     mPUSHi(depth);
-    XPUSHs(conn_sock(aTHX_ c));
+    XPUSHs(glue_conn_sock(aTHX_ c));
     PUTBACK;
     n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
     SPAGAIN;
@@ -539,7 +539,7 @@ int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
     SAVETMPS;
     save_scalar(PL_errgv);
     PUSHMARK(SP);
-    XPUSHs(conn_sock(aTHX_ c));
+    XPUSHs(glue_conn_sock(aTHX_ c));
     mXPUSHu(PTR2UV(sess));
     PUTBACK;
     n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
@@ -618,7 +618,7 @@ void glue_msg_hook(void *data, int write_p, int version, int content_type,
     save_scalar(PL_errgv);
     PUSHMARK(SP);
     EXTEND(SP, 7);
-    PUSHs(conn_sock(aTHX_ c));
+    PUSHs(glue_conn_sock(aTHX_ c));
     mPUSHi(write_p);
     mPUSHi(version);
     mPUSHi(content_type);

@@ -111,6 +111,8 @@ iss_error *glue_error_of(pTHX_ SV *obj);
 /* Records $@ of a callback that died (ISS_E_CALLBACK) on c, or on ctx when
  * there is no connection. */
 void glue_keep_error(pTHX_ iss_ctx *ctx, iss_conn *c);
+/* A new mortal reference to a connection's socket (weakly held), or undef. */
+SV *glue_conn_sock(pTHX_ iss_conn *c);
 int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
                      iss_x509 *x509, int depth, int err);
 int glue_passwd_hook(void *data, int rwflag, char *buf, int size);

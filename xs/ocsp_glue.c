@@ -32,14 +32,6 @@ void glue_ocsp_hook_free(void *p)
 }
 
 /* The connection's socket (a new mortal reference), or undef. */
-static SV *ocsp_sock(pTHX_ iss_conn *c)
-{
-    conn_glue *g = c ? iss_conn_owner(c) : NULL;
-    if (g && g->sock && SvROK(g->sock))
-        return sv_2mortal(newRV_inc(SvRV(g->sock)));
-    return &PL_sv_undef;
-}
-
 /* SSL_ocsp_staple_callback: cb->($sock, $resp or undef); a die fails the
  * handshake, and its $@ (kept on the connection) becomes the error. */
 int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp)
@@ -53,7 +45,7 @@ int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp)
     save_scalar(PL_errgv);
     PUSHMARK(SP);
     EXTEND(SP, 2);
-    PUSHs(ocsp_sock(aTHX_ c));
+    PUSHs(glue_conn_sock(aTHX_ c));
     if (resp)
         mPUSHu(PTR2UV(resp));
     else
@@ -85,7 +77,7 @@ void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void
     SAVETMPS;
     save_scalar(PL_errgv);
     PUSHMARK(SP);
-    XPUSHs(ocsp_sock(aTHX_ c));
+    XPUSHs(glue_conn_sock(aTHX_ c));
     PUTBACK;
     n = call_sv(h->cb, G_SCALAR | G_EVAL);
     SPAGAIN;
