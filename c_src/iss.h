@@ -183,6 +183,9 @@ iss_session *iss_conn_get1_session(iss_conn *c);
 void iss_session_free(iss_session *sess);
 int iss_session_up_ref(iss_session *sess);
 int iss_session_is_resumable(iss_session *sess);
+/* the settings a client's sessions are checked under (a digest of sig) */
+int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len);
+int iss_session_fits(iss_session *sess, const void *sig, size_t len);
 void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data);
 /* Client: the first entry is used; server: '' is the key for other identities. */
 int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key, size_t len);

@@ -61,6 +61,35 @@ int iss_session_is_resumable(iss_session *sess)
     return SSL_SESSION_is_resumable((SSL_SESSION *)sess);
 }
 
+/* Client sessions carry the settings they were checked under: a resumed
+ * handshake skips the checks (chain, host name, fingerprints, callbacks) and
+ * presents the client certificate of the handshake that made the session,
+ * so a session is offered only to connections with the same settings. The
+ * digest of those settings is the session id context, which a client's
+ * sessions otherwise leave empty; OpenSSL copies it into every session of
+ * the connection and refuses a resumption under another one. */
+static int sig_digest(const void *sig, size_t len, unsigned char *md)
+{
+    unsigned int mdlen = 0;
+    return EVP_Digest(sig, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32;
+}
+
+int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len)
+{
+    unsigned char md[32];
+    if (!sig_digest(sig, len, md) || !SSL_set_session_id_context(c->ssl, md, sizeof md))
+        return ISS_ERR;
+    return ISS_OK;
+}
+
+int iss_session_fits(iss_session *sess, const void *sig, size_t len)
+{
+    unsigned char md[32];
+    unsigned int have = 0;
+    const unsigned char *id = SSL_SESSION_get0_id_context((SSL_SESSION *)sess, &have);
+    return have == sizeof md && sig_digest(sig, len, md) && memcmp(id, md, sizeof md) == 0;
+}
+
 /* The 32-byte key of the Perl callback: 16 bytes HMAC secret, then 16 bytes
  * AES-128 key, the layout the reference's callback contract uses. */
 static int ticket_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,

@@ -48,12 +48,16 @@ for my $v (qw(TLSv1_2 TLSv1_3)) {
     sub new { bless { s => {}, calls => [] }, shift }
     sub add_session { my ($s, $k, $v) = @_; push @{ $s->{calls} }, "add $k"; push @{ $s->{s}{$k} }, $v; 1 }
     sub get_session { my ($s, $k) = @_; push @{ $s->{calls} }, "get $k"; $s->{s}{$k} && $s->{s}{$k}[-1] }
-    sub del_session { my ($s, $k, $v) = @_; push @{ $s->{calls} }, "del $k";
-        my @keep;
-        for (@{ $s->{s}{$k} || [] }) {
-            if (!defined $v || $_ == $v) { Net::SSLeay::SESSION_free($_) } else { push @keep, $_ }
+    # with the key undef: the session wherever it is (as the reference's
+    # remove callback calls it)
+    sub del_session { my ($s, $k, $v) = @_; push @{ $s->{calls} }, 'del ' . ($k // 'undef');
+        for my $key (defined $k ? $k : keys %{ $s->{s} }) {
+            my @keep;
+            for (@{ $s->{s}{$key} || [] }) {
+                if (!defined $v || $_ == $v) { Net::SSLeay::SESSION_free($_) } else { push @keep, $_ }
+            }
+            $s->{s}{$key} = \@keep;
         }
-        $s->{s}{$k} = \@keep;
         1 }
     sub replace_session { my ($s, $k, $v) = @_; $s->del_session($k); $s->{s}{$k} = [$v]; 1 }
     sub DESTROY { my $s = shift; Net::SSLeay::SESSION_free($_) for map { @$_ } values %{ $s->{s} } }

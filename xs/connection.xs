@@ -209,6 +209,17 @@ set_session(iss_conn *self, iss_session *sess)
   OUTPUT:
     RETVAL
 
+iss_ok_t
+bind_sessions(iss_conn *self, SV *sig)
+  CODE:
+  {
+    STRLEN len;
+    const char *p = SvPVbyte(sig, len);
+    RETVAL = iss_conn_bind_sessions(self, p, len);
+  }
+  OUTPUT:
+    RETVAL
+
 UV
 get1_session(iss_conn *self)
   CODE:

@@ -504,7 +504,7 @@ my @all_my_keys = qw(
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
     _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name _SSL_server_side
-    _SSL_read_closed _SSL_write_closed
+    _SSL_read_closed _SSL_write_closed _SSL_verify_died
 );
 
 sub configure {
@@ -679,17 +679,6 @@ sub connect_SSL {
 
         $DEBUG >= 2 && DEBUG('request OCSP stapling') if $ctx->{ocsp_staple};
         $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
-        if (my $cache = $ctx->{session_cache}) {
-            my $key = $arg_hash->{SSL_session_key} ||= do {
-                my $host = $arg_hash->{PeerAddr} || $arg_hash->{PeerHost};
-                my $port = $arg_hash->{PeerPort} || $arg_hash->{PeerService};
-                $port ? "$host:$port" : $host;
-            };
-            if (my $session = $cache->get_session($key)) {
-                $conn->set_session($session);
-                ${*$self}{_SSL_session_used} = $session;
-            }
-        }
         if ($ctx->{verify_name}) {
             my $name = $arg_hash->{SSL_verifycn_name};
             $name = $arg_hash->{SSL_hostname} if !defined $name;
@@ -699,6 +688,27 @@ sub connect_SSL {
             # fail closed: a name that could not be kept is no reason to skip the check
             $conn->set_verify_name(_idn_name($name))
                 or return $self->_record_error($conn, "SSL connect attempt failed:", ' ');
+        }
+        if (my $cache = $ctx->{session_cache}) {
+            my $key = $arg_hash->{SSL_session_key} ||= do {
+                my $host = $arg_hash->{PeerAddr} || $arg_hash->{PeerHost};
+                my $port = $arg_hash->{PeerPort} || $arg_hash->{PeerService};
+                $port ? "$host:$port" : $host;
+            };
+            # only a session made under the same settings and host name
+            # (SSL_Context::_session_sig)
+            my $sig = ($ctx->{session_sig} // '') . "\0"
+                . ($ctx->{verify_name} ? ${*$self}{_SSL_verify_name} // '' : '');
+            $conn->bind_sessions($sig)
+                or return $self->_record_error($conn, "SSL connect attempt failed");
+            if (my $session = $cache->get_session($key)) {
+                if (IO::Socket::SSL::_Lib::session_fits($session, $sig)) {
+                    $conn->set_session($session);
+                    ${*$self}{_SSL_session_used} = $session;
+                } else {
+                    $DEBUG >= 3 && DEBUG("session <$key> was made with other settings: not offered");
+                }
+            }
         }
     }
 
@@ -717,9 +727,12 @@ sub connect_SSL {
     delete ${*$self}{_SSL_opening};
     ${*$self}{_SSL_opened} = 1;
     if (my $used = delete ${*$self}{_SSL_session_used}) {
-        # a TLS 1.3 ticket is good for one resumption only (RFC 8446 C.4)
-        $ctx->{session_cache}->del_session(${*$self}{_SSL_arguments}{SSL_session_key}, $used)
-            if $conn->version >= 0x0304 && $conn->session_reused;
+        # OpenSSL retires the session it offered once it is used up: a TLS
+        # 1.3 ticket after one resumption (RFC 8446 C.4), a TLS 1.2 session
+        # whose ticket the server replaced. The cache drops it then, as the
+        # reference's remove callback does (with the same arguments).
+        $ctx->{session_cache}->del_session(undef, $used)
+            if !IO::Socket::SSL::_Lib::session_is_resumable($used);
     }
     _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
     if (defined(my $w = $conn->warning)) { warn $w }
@@ -772,6 +785,13 @@ sub _handshake_failed {
         $DEBUG >= 2 && DEBUG('ssl handshake in progress');
         $self->_io_fail($rc);
         return;
+    }
+    if (defined(my $died = delete ${*$self}{_SSL_verify_died})) {
+        # the host name check died (an unknown SSL_verifycn_scheme): die as
+        # the reference, whose check croaks through the handshake, leaving
+        # $SSL_ERROR and the socket as they are
+        $! = 0;
+        die $died;
     }
     delete ${*$self}{_SSL_opening};
     ${*$self}{_SSL_opened} = -1;

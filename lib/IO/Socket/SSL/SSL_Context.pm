@@ -5,6 +5,7 @@ package IO::Socket::SSL::SSL_Context;
 
 use strict;
 use warnings;
+use Scalar::Util ();
 no warnings 'uninitialized';
 sub croak { require Carp; goto &Carp::croak }
 
@@ -238,7 +239,12 @@ sub _apply_verify {
     my $use_psl = (defined $psl && !ref($psl) && $psl eq '') ? 0 : 1;
     eval { $ctx->set_verify($mode, $check, $explicit, $use_psl); 1 } or do {
         (my $e = $@) =~ s{ at \S+ line \d+\.?\n\z}{};
-        _fail_die($e);
+        _fail_die($e) if $e !~ /^scheme .* not defined\z/ || $self->{verifycn_perl};
+        # An unknown scheme name: as the reference, the context is made and
+        # the name check of the first verified leaf dies (in the Perl
+        # callback below, which connect_SSL turns into the die)
+        $self->{verifycn_perl} = [$scheme, $psl];
+        $ctx->set_verify($mode, undef, $explicit, $use_psl);
     };
     my $vcb = $args->{SSL_verify_callback};
     if (my $perl = $self->{verifycn_perl}) {
@@ -263,7 +269,13 @@ sub _apply_verify {
                     . "SSL_verifycn_scheme too.\n";
                 return $ok;
             }
-            my $rv = IO::Socket::SSL::verify_hostname_of_cert($host, $cert, $vscheme, $vpsl);
+            $DEBUG >= 3 && !ref($vscheme) && IO::Socket::SSL::DEBUG("scheme=$vscheme cert=$cert");
+            my $rv = eval { IO::Socket::SSL::verify_hostname_of_cert($host, $cert, $vscheme, $vpsl) };
+            if (!defined $rv) {
+                # dies out of new/connect_SSL, not out of OpenSSL
+                ${*$sock}{_SSL_verify_died} = $@;
+                return 0;
+            }
             $sock->_internal_error("hostname verification failed", 5) if !$rv;
             return $rv;
         };
@@ -518,9 +530,38 @@ sub _apply_misc {
             require IO::Socket::SSL::Session_Cache;
             $self->{session_cache} = IO::Socket::SSL::Session_Cache->new($size);
         }
-        $ctx->enable_session_cache if $self->{session_cache};
+        if ($self->{session_cache}) {
+            $ctx->enable_session_cache;
+            $self->{session_sig} = _session_sig($args);
+        }
     }
     return 1;
+}
+
+# A resumed session skips the checks of a full handshake and presents the
+# client certificate of the one that made it. A cache shared by contexts
+# (SSL_session_cache, set_default_session_cache) must not hand a session
+# made with other settings (no verification, another CA, fingerprint,
+# callback or client certificate) to a context that would have checked or
+# presented something else: connect_SSL offers only sessions made under the
+# same settings, every SSL_ option except those that name the cache, the
+# host (added per connection) or nothing the handshake uses. Code and
+# objects count by identity, lists and hashes by content.
+my %SIG_SKIP = map { $_ => 1 } qw(SSL_session_cache SSL_session_cache_size
+    SSL_session_key SSL_hostname SSL_verifycn_name SSL_startHandshake SSL_error_trap);
+sub _session_sig {
+    my $args = shift;
+    return join ';', map { "$_=" . _sig_value($args->{$_}, 0) }
+        grep { /^SSL_/ && !$SIG_SKIP{$_} } sort keys %$args;
+}
+sub _sig_value {
+    my ($v, $depth) = @_;
+    return defined($v) ? 'S' . length($v) . ":$v" : 'U' if !ref $v;
+    return 'R' . Scalar::Util::refaddr($v) if $depth > 4 || Scalar::Util::blessed($v);
+    return 'A[' . join(',', map { _sig_value($_, $depth + 1) } @$v) . ']' if ref $v eq 'ARRAY';
+    return 'H{' . join(',', map { _sig_value($_, $depth + 1) . '=' . _sig_value($v->{$_}, $depth + 1) }
+        sort keys %$v) . '}' if ref $v eq 'HASH';
+    return 'R' . Scalar::Util::refaddr($v);
 }
 
 # Sessions on the server: ticket keys; and pre-shared keys on both sides.
