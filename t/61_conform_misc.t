@@ -70,6 +70,9 @@ my $l = ssl_listener(SSL_cert => $wc, SSL_key => $wckey, SSL_cert_file => undef,
 my $port = listener_port($l);
 my ($pid) = fork_server($l, sub {
     my $l = shift;
+    # (clients that die in the handshake: the reference's server would get
+    # SIGPIPE writing its tickets, when this file runs under 2.099)
+    $SIG{PIPE} = 'IGNORE';
     while (1) { my $c = $l->accept or next; print $c "hi\n"; }
 });
 
@@ -95,6 +98,46 @@ sub client {
     like($IO::Socket::SSL::SSL_ERROR, qr/hostname verification failed|certificate verify failed/, '... as a verification failure');
     $c = eval { client(SSL_verifycn_name => 'localhost', SSL_verifycn_scheme => 'no-such-scheme') };
     like($@, qr/^scheme no-such-scheme not defined/, 'an unknown scheme dies, as the reference');
+}
+
+# An unknown scheme as 2.099: the context is made; the name check of a
+# verified leaf dies out of new/start_SSL/connect_SSL, $SSL_ERROR stays undef
+{
+    my %bad = (SSL_verifycn_scheme => 'nonesuch');
+    $IO::Socket::SSL::SSL_ERROR = undef;
+    my $ctx = eval { IO::Socket::SSL::SSL_Context->new(%bad, SSL_ca_file => "$cafile") };
+    ok($ctx, 'unknown scheme: the context is made') or diag($@);
+    is($IO::Socket::SSL::SSL_ERROR, undef, '... $SSL_ERROR undef');
+    $! = 1;
+    my $c = eval { client(%bad, SSL_verifycn_name => 'localhost') };
+    like($@, qr/^scheme nonesuch not defined at /, 'new: dies at the handshake');
+    is($IO::Socket::SSL::SSL_ERROR, undef, '... $SSL_ERROR undef');
+    is(IO::Socket::SSL->errstr, '', '... errstr empty');
+    is($! + 0, 0, '... $! 0');
+    my $plain = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
+    $c = eval { IO::Socket::SSL->start_SSL($plain, SSL_ca_file => "$cafile", %bad, SSL_verifycn_name => 'localhost') };
+    like($@, qr/^scheme nonesuch not defined at /, 'start_SSL: dies');
+    is($IO::Socket::SSL::SSL_ERROR, undef, '... $SSL_ERROR undef');
+    ok(defined fileno($plain) && ref($plain) eq 'IO::Socket::SSL', '... the socket stays open, an IO::Socket::SSL');
+    close $plain;
+    $c = eval { client(%bad, SSL_verifycn_name => 'localhost', SSL_verify_mode => 0) };
+    ok($c, 'without verification the scheme is not used') or diag($@ || $IO::Socket::SSL::SSL_ERROR);
+    $c = eval { IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$port", %bad, SSL_verifycn_name => 'localhost',
+        SSL_ca_file => cert('other-ca.pem')) };
+    ok(!$c && $@ eq '', 'an unverified chain fails before the name check, without dying');
+    like($IO::Socket::SSL::SSL_ERROR, qr/certificate verify failed/, '... with the verification error');
+    $c = eval { client(%bad, SSL_verifycn_name => 'localhost', SSL_startHandshake => 0) } or die $@;
+    $c->blocking(0);
+    my $ok = eval {
+        while (!$c->connect_SSL) {
+            die "failed: $IO::Socket::SSL::SSL_ERROR" if !$!{EAGAIN} && !$!{EWOULDBLOCK};
+            my $v = ''; vec($v, fileno($c), 1) = 1;
+            select($v, $v, undef, 10);
+        }
+        1;
+    };
+    like($ok ? 'connected' : $@, qr/^scheme nonesuch not defined at /, 'non-blocking connect_SSL: dies');
+    close $c;
 }
 
 {
