@@ -362,6 +362,13 @@ my $GLOBAL_SSL_CLIENT_ARGS = {};
 my $GLOBAL_SSL_SERVER_ARGS = {};
 my $FILTER_SSL_ARGS;
 
+# the program's own defaults only (a shared context has the rest)
+sub _global_defaults_for {
+    return %$GLOBAL_SSL_ARGS || %{$_[0] ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS}
+        ? (%$GLOBAL_SSL_ARGS, %{$_[0] ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS})
+        : ();
+}
+
 sub _defaults_for {
     my $is_server = shift;
     return $is_server
@@ -504,7 +511,7 @@ my @all_my_keys = qw(
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
     _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name _SSL_server_side
-    _SSL_read_closed _SSL_write_closed
+    _SSL_read_closed _SSL_write_closed _SSL_accept_args
 );
 
 sub configure {
@@ -812,6 +819,20 @@ sub _update_peer {
     };
 }
 
+# The arguments of a socket accepted by $listener: the listener's, with
+# SSL_server 0 as in the reference. Nothing writes into them for a server
+# connection, so the accepted sockets share one copy (made again when the
+# listener is configured anew) instead of one hash per connection.
+sub _accepted_args {
+    my $listener = shift;
+    my $args = ${*$listener}{_SSL_arguments};
+    my $shared = ${*$listener}{_SSL_accept_args};
+    return $shared->[1] if $shared && $shared->[0] == $args;
+    $shared = ${*$listener}{_SSL_accept_args} = [ $args, { %$args, SSL_server => 0 } ];
+    Scalar::Util::weaken($shared->[0]);
+    return $shared->[1];
+}
+
 sub accept {
     my $self = shift || return _invalid_object();
     my $class = shift || 'IO::Socket::SSL';
@@ -823,7 +844,7 @@ sub accept {
         my $sh = ${*$self}{_SSL_arguments}{SSL_startHandshake};
         if (defined $sh && !$sh) {
             ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
-            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+            ${*$socket}{_SSL_arguments} = _accepted_args($self);
             $DEBUG >= 2 && DEBUG('will not start SSL handshake yet');
             return wantarray ? ($socket, getpeername($socket)) : $socket;
         }
@@ -843,7 +864,7 @@ sub accept_SSL {
         ${*$self}{_SSL_opening} = $socket;
         if ($socket != $self) {
             ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
-            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+            ${*$socket}{_SSL_arguments} = _accepted_args($self);
         }
         $conn = $socket->_new_conn(1) or do {
             delete ${*$self}{_SSL_opening};
@@ -968,8 +989,8 @@ sub close {
         _SSL_ioclass_downgrade => 0,
         _SSL_in_close => 1,
     );
-    # our close_notify went out, the peer's did not come: the TLS object
-    # goes now (stop_SSL keeps it for a one-sided shutdown)
+    # stop_SSL ends the TLS object itself when called from here; should it
+    # still be there, it goes now
     $self->stop_SSL(SSL_no_shutdown => 1, _SSL_ioclass_downgrade => 0, _SSL_in_close => 1,
         _SSL_in_DESTROY => $close_args->{_SSL_in_DESTROY})
         if ${*$self}{_SSL_conn};
@@ -1064,11 +1085,12 @@ sub stop_SSL {
                 $self->_io_fail($rc, 'SSL shutdown error (' . $conn->last_ssl_error . ')');
                 return;
             }
-            if ($rc != _ISS_ERR && !($conn->get_shutdown & 2)) {
+            if ($rc != _ISS_ERR && !($conn->get_shutdown & 2) && !$stop_args->{_SSL_in_close}) {
                 # One direction only (fast shutdown, or the peer did not
                 # answer in time): we write no more TLS, the peer's TLS
                 # records are still read. TLS ends when its close_notify
-                # arrives (see _peer_shutdown) or with close.
+                # arrives (see _peer_shutdown) or with close (which ends it
+                # here at once).
                 $self->_set_closed(undef, 1);
                 return $self;
             }
