@@ -728,7 +728,13 @@ sub connect_SSL {
         $ctx->{session_cache}->del_session(${*$self}{_SSL_arguments}{SSL_session_key}, $used)
             if $conn->version >= 0x0304 && $conn->session_reused;
     }
-    _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
+    if ($DEBUG >= 3 || $ctx->{ocsp_cache}) {
+        _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
+    } elsif (defined(my $e = $conn->ocsp_post_check)) {
+        # (what _ocsp_after_handshake ends with, without a call per connection)
+        $self->_internal_error($e, 5);
+        return $self->fatal_ssl_error;
+    }
     if (defined(my $w = $conn->warning)) { warn $w }
     tie *{$self}, 'IO::Socket::SSL::SSL_HANDLE', $self;
     return $self;
@@ -1069,11 +1075,10 @@ sub stop_SSL {
         if (delete ${*$self}{_SSL_opening}) {
             # handshake never finished: nothing to say goodbye to
         } elsif (!$stop_args->{SSL_no_shutdown} && (${*$self}{_SSL_opened} || 0) > 0) {
-            my $blocking = $self->blocking;
-            my $timeout = !$blocking ? -1
-                : exists $stop_args->{Timeout} ? $stop_args->{Timeout}
+            my $timeout = exists $stop_args->{Timeout} ? $stop_args->{Timeout}
                 : ${*$self}{io_socket_timeout};
-            $timeout = -1 if !defined $timeout || $timeout <= 0;
+            # (the blocking mode only matters for a timeout: one fcntl less)
+            $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
             $! = undef;
             $SSL_ERROR = undef;
             my $rc = $conn->shutdown($stop_args->{SSL_fast_shutdown} ? 1 : 0, $timeout);
