@@ -118,7 +118,7 @@ int iss_conn_fd(iss_conn *c) { return c->fd; }
 iss_error *iss_conn_error(iss_conn *c) { return &c->err; }
 int iss_conn_ssl_error(iss_conn *c) { return c->last_ssl_error; }
 int iss_conn_last_ret(iss_conn *c) { return c->last_ret; }
-const char *iss_conn_warning(iss_conn *c) { return c->warning; }
+const char *iss_conn_warning(iss_conn *c) { return c->warning ? c->warning : ""; }
 
 int iss_conn_set_sni(iss_conn *c, const char *host)
 {

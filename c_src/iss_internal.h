@@ -102,7 +102,7 @@ struct iss_conn {
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     struct ocsp_state *ocsp;  /* what the staple said (ocsp.c), NULL before */
-    char warning[256];
+    const char *warning;      /* a static text, NULL for none (not a buffer per connection) */
     iss_error err;
 };
 
