@@ -99,7 +99,7 @@ sub CAN_IPV6 { _load_base(); return $CAN_IPV6 }
 
 sub new {
     my $class = shift;
-    _load_base();
+    $IOCLASS || _load_base();
     return $class->SUPER::new(@_);
 }
 
@@ -527,7 +527,7 @@ sub configure {
     if ($arg_hash->{Family} ||= $arg_hash->{Domain}) {
         # with a known family AI_ADDRCONFIG only hurts (loopback-only hosts)
         $arg_hash->{GetAddrInfoFlags} = 0
-            if _load_base() eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
+            if ($IOCLASS || _load_base()) eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
     }
     return $self->_internal_error("@ISA configuration failed", 0)
         if !$self->SUPER::configure($arg_hash);
@@ -905,7 +905,7 @@ sub start_SSL {
     return _busy('start_SSL') if _conn_busy($socket);
     return $class->_start_SSL_over($socket, $arg_hash) if $arg_hash->{SSL_usebio};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
-    _load_base();
+    $IOCLASS || _load_base();
     # An unblessed glob (reference) is blessed in place and stays an
     # IO::Socket::SSL on failure and after stop_SSL, as in the reference.
     my $original_class = Scalar::Util::blessed($socket);
@@ -1058,8 +1058,10 @@ sub _peer_shutdown {
 # 1 while OpenSSL works on the socket's connection (a callback runs for it)
 sub _conn_busy {
     my $sock = shift;
-    return 0 if !UNIVERSAL::isa($sock, 'GLOB') && !UNIVERSAL::isa($sock, 'IO::Handle');
-    my $conn = eval { ${*$sock}{_SSL_conn} } or return 0;
+    # (a glob, the usual case, needs no eval)
+    my $conn = UNIVERSAL::isa($sock, 'GLOB') ? ${*$sock}{_SSL_conn}
+        : UNIVERSAL::isa($sock, 'IO::Handle') ? eval { ${*$sock}{_SSL_conn} } : undef;
+    $conn or return 0;
     return $conn->busy;
 }
 
