@@ -554,6 +554,14 @@ sub configure_SSL {
     delete @{*$self}{@all_my_keys};
     ${*$self}{_SSL_opened}    = $is_server;
     ${*$self}{_SSL_arguments} = $arg_hash;
+    # a shared context and no defaults of the program's own: nothing to
+    # build or merge (SSL_Context's new would return that very context)
+    my $reuse = $arg_hash->{SSL_reuse_ctx};
+    if (ref($reuse) eq 'IO::Socket::SSL::SSL_Context' && $reuse->{context}
+        && !%$GLOBAL_SSL_ARGS && !%{$is_server ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS}) {
+        ${*$self}{_SSL_ctx} = $reuse;
+        return $self;
+    }
     ${*$self}{_SSL_ctx} = IO::Socket::SSL::SSL_Context->new($arg_hash) or return;
     return $self;
 }
@@ -704,7 +712,7 @@ sub connect_SSL {
                 if !defined $name;
             ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
             # fail closed: a name that could not be kept is no reason to skip the check
-            $conn->set_verify_name(_idn_name($name))
+            $conn->set_verify_name(defined $name && $name =~ m{[^\x00-\x7f]} ? _idn_name($name) : $name)
                 or return $self->_record_error($conn, "SSL connect attempt failed:", ' ');
         }
     }
