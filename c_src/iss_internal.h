@@ -86,6 +86,7 @@ struct iss_conn {
     int line_done;            /* line.data was handed out; drop it on the next call */
     int busy;                 /* depth of operations inside OpenSSL */
     int doomed;               /* freed by a callback while busy */
+    int free_buf_reads;       /* reads left that drop OpenSSL's kept read buffer */
     int push_first_write;     /* TCP_NODELAY is on until the first write after a handshake */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
@@ -101,7 +102,7 @@ struct iss_conn {
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     struct ocsp_state *ocsp;  /* what the staple said (ocsp.c), NULL before */
-    char warning[256];
+    const char *warning;      /* a static text, NULL for none (not a buffer per connection) */
     iss_error err;
 };
 

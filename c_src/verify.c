@@ -274,11 +274,10 @@ static int check_peer_name(iss_conn *c, iss_ctx *ctx, X509 *cert)
                           "Cannot determine peer hostname for verification");
             return 0;
         }
-        snprintf(c->warning, sizeof c->warning, "%s",
-                 "Cannot determine hostname of peer for verification. "
-                 "Disabling default hostname verification for now. "
-                 "Please specify hostname with SSL_verifycn_name and better set "
-                 "SSL_verifycn_scheme too.\n");
+        c->warning = "Cannot determine hostname of peer for verification. "
+                     "Disabling default hostname verification for now. "
+                     "Please specify hostname with SSL_verifycn_name and better set "
+                     "SSL_verifycn_scheme too.\n";
         return 1;
     }
     if (!iss_verify_hostname(cert, c->verify_name, strlen(c->verify_name), &ctx->scheme)) {

@@ -99,7 +99,7 @@ sub CAN_IPV6 { _load_base(); return $CAN_IPV6 }
 
 sub new {
     my $class = shift;
-    _load_base();
+    $IOCLASS || _load_base();
     return $class->SUPER::new(@_);
 }
 
@@ -362,6 +362,13 @@ my $GLOBAL_SSL_CLIENT_ARGS = {};
 my $GLOBAL_SSL_SERVER_ARGS = {};
 my $FILTER_SSL_ARGS;
 
+# the program's own defaults only (a shared context has the rest)
+sub _global_defaults_for {
+    return %$GLOBAL_SSL_ARGS || %{$_[0] ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS}
+        ? (%$GLOBAL_SSL_ARGS, %{$_[0] ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS})
+        : ();
+}
+
 sub _defaults_for {
     my $is_server = shift;
     return $is_server
@@ -504,7 +511,7 @@ my @all_my_keys = qw(
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
     _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name _SSL_server_side
-    _SSL_read_closed _SSL_write_closed _SSL_verify_died
+    _SSL_read_closed _SSL_write_closed _SSL_verify_died _SSL_accept_args
 );
 
 sub configure {
@@ -520,7 +527,7 @@ sub configure {
     if ($arg_hash->{Family} ||= $arg_hash->{Domain}) {
         # with a known family AI_ADDRCONFIG only hurts (loopback-only hosts)
         $arg_hash->{GetAddrInfoFlags} = 0
-            if _load_base() eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
+            if ($IOCLASS || _load_base()) eq 'IO::Socket::IP' && !defined $arg_hash->{GetAddrInfoFlags};
     }
     return $self->_internal_error("@ISA configuration failed", 0)
         if !$self->SUPER::configure($arg_hash);
@@ -547,6 +554,14 @@ sub configure_SSL {
     delete @{*$self}{@all_my_keys};
     ${*$self}{_SSL_opened}    = $is_server;
     ${*$self}{_SSL_arguments} = $arg_hash;
+    # a shared context and no defaults of the program's own: nothing to
+    # build or merge (SSL_Context's new would return that very context)
+    my $reuse = $arg_hash->{SSL_reuse_ctx};
+    if (ref($reuse) eq 'IO::Socket::SSL::SSL_Context' && $reuse->{context}
+        && !%$GLOBAL_SSL_ARGS && !%{$is_server ? $GLOBAL_SSL_SERVER_ARGS : $GLOBAL_SSL_CLIENT_ARGS}) {
+        ${*$self}{_SSL_ctx} = $reuse;
+        return $self;
+    }
     ${*$self}{_SSL_ctx} = IO::Socket::SSL::SSL_Context->new($arg_hash) or return;
     return $self;
 }
@@ -686,7 +701,7 @@ sub connect_SSL {
                 if !defined $name;
             ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
             # fail closed: a name that could not be kept is no reason to skip the check
-            $conn->set_verify_name(_idn_name($name))
+            $conn->set_verify_name(defined $name && $name =~ m{[^\x00-\x7f]} ? _idn_name($name) : $name)
                 or return $self->_record_error($conn, "SSL connect attempt failed:", ' ');
         }
         if (my $cache = $ctx->{session_cache}) {
@@ -734,7 +749,13 @@ sub connect_SSL {
         $ctx->{session_cache}->del_session(undef, $used)
             if !IO::Socket::SSL::_Lib::session_is_resumable($used);
     }
-    _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
+    if ($DEBUG >= 3 || $ctx->{ocsp_cache}) {
+        _ocsp_after_handshake($self, $conn, $ctx) or return $self->fatal_ssl_error;
+    } elsif (defined(my $e = $conn->ocsp_post_check)) {
+        # (what _ocsp_after_handshake ends with, without a call per connection)
+        $self->_internal_error($e, 5);
+        return $self->fatal_ssl_error;
+    }
     if (defined(my $w = $conn->warning)) { warn $w }
     tie *{$self}, 'IO::Socket::SSL::SSL_HANDLE', $self;
     return $self;
@@ -832,6 +853,20 @@ sub _update_peer {
     };
 }
 
+# The arguments of a socket accepted by $listener: the listener's, with
+# SSL_server 0 as in the reference. Nothing writes into them for a server
+# connection, so the accepted sockets share one copy (made again when the
+# listener is configured anew) instead of one hash per connection.
+sub _accepted_args {
+    my $listener = shift;
+    my $args = ${*$listener}{_SSL_arguments};
+    my $shared = ${*$listener}{_SSL_accept_args};
+    return $shared->[1] if $shared && $shared->[0] == $args;
+    $shared = ${*$listener}{_SSL_accept_args} = [ $args, { %$args, SSL_server => 0 } ];
+    Scalar::Util::weaken($shared->[0]);
+    return $shared->[1];
+}
+
 sub accept {
     my $self = shift || return _invalid_object();
     my $class = shift || 'IO::Socket::SSL';
@@ -843,7 +878,7 @@ sub accept {
         my $sh = ${*$self}{_SSL_arguments}{SSL_startHandshake};
         if (defined $sh && !$sh) {
             ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
-            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+            ${*$socket}{_SSL_arguments} = _accepted_args($self);
             $DEBUG >= 2 && DEBUG('will not start SSL handshake yet');
             return wantarray ? ($socket, getpeername($socket)) : $socket;
         }
@@ -863,7 +898,7 @@ sub accept_SSL {
         ${*$self}{_SSL_opening} = $socket;
         if ($socket != $self) {
             ${*$socket}{_SSL_ctx} = ${*$self}{_SSL_ctx};
-            ${*$socket}{_SSL_arguments} = { %{${*$self}{_SSL_arguments}}, SSL_server => 0 };
+            ${*$socket}{_SSL_arguments} = _accepted_args($self);
         }
         $conn = $socket->_new_conn(1) or do {
             delete ${*$self}{_SSL_opening};
@@ -898,7 +933,7 @@ sub start_SSL {
     return _busy('start_SSL') if _conn_busy($socket);
     return $class->_start_SSL_over($socket, $arg_hash) if $arg_hash->{SSL_usebio};
     my %to = exists $arg_hash->{Timeout} ? (Timeout => delete $arg_hash->{Timeout}) : ();
-    _load_base();
+    $IOCLASS || _load_base();
     # An unblessed glob (reference) is blessed in place and stays an
     # IO::Socket::SSL on failure and after stop_SSL, as in the reference.
     my $original_class = Scalar::Util::blessed($socket);
@@ -988,8 +1023,8 @@ sub close {
         _SSL_ioclass_downgrade => 0,
         _SSL_in_close => 1,
     );
-    # our close_notify went out, the peer's did not come: the TLS object
-    # goes now (stop_SSL keeps it for a one-sided shutdown)
+    # stop_SSL ends the TLS object itself when called from here; should it
+    # still be there, it goes now
     $self->stop_SSL(SSL_no_shutdown => 1, _SSL_ioclass_downgrade => 0, _SSL_in_close => 1,
         _SSL_in_DESTROY => $close_args->{_SSL_in_DESTROY})
         if ${*$self}{_SSL_conn};
@@ -1051,8 +1086,10 @@ sub _peer_shutdown {
 # 1 while OpenSSL works on the socket's connection (a callback runs for it)
 sub _conn_busy {
     my $sock = shift;
-    return 0 if !UNIVERSAL::isa($sock, 'GLOB') && !UNIVERSAL::isa($sock, 'IO::Handle');
-    my $conn = eval { ${*$sock}{_SSL_conn} } or return 0;
+    # (a glob, the usual case, needs no eval)
+    my $conn = UNIVERSAL::isa($sock, 'GLOB') ? ${*$sock}{_SSL_conn}
+        : UNIVERSAL::isa($sock, 'IO::Handle') ? eval { ${*$sock}{_SSL_conn} } : undef;
+    $conn or return 0;
     return $conn->busy;
 }
 
@@ -1068,11 +1105,10 @@ sub stop_SSL {
         if (delete ${*$self}{_SSL_opening}) {
             # handshake never finished: nothing to say goodbye to
         } elsif (!$stop_args->{SSL_no_shutdown} && (${*$self}{_SSL_opened} || 0) > 0) {
-            my $blocking = $self->blocking;
-            my $timeout = !$blocking ? -1
-                : exists $stop_args->{Timeout} ? $stop_args->{Timeout}
+            my $timeout = exists $stop_args->{Timeout} ? $stop_args->{Timeout}
                 : ${*$self}{io_socket_timeout};
-            $timeout = -1 if !defined $timeout || $timeout <= 0;
+            # (the blocking mode only matters for a timeout: one fcntl less)
+            $timeout = -1 if !defined $timeout || $timeout <= 0 || !$self->blocking;
             $! = undef;
             $SSL_ERROR = undef;
             my $rc = $conn->shutdown($stop_args->{SSL_fast_shutdown} ? 1 : 0, $timeout);
@@ -1084,11 +1120,12 @@ sub stop_SSL {
                 $self->_io_fail($rc, 'SSL shutdown error (' . $conn->last_ssl_error . ')');
                 return;
             }
-            if ($rc != _ISS_ERR && !($conn->get_shutdown & 2)) {
+            if ($rc != _ISS_ERR && !($conn->get_shutdown & 2) && !$stop_args->{_SSL_in_close}) {
                 # One direction only (fast shutdown, or the peer did not
                 # answer in time): we write no more TLS, the peer's TLS
                 # records are still read. TLS ends when its close_notify
-                # arrives (see _peer_shutdown) or with close.
+                # arrives (see _peer_shutdown) or with close (which ends it
+                # here at once).
                 $self->_set_closed(undef, 1);
                 return $self;
             }

@@ -82,6 +82,22 @@ sub _new {
     my $arg_hash = (ref($_[0]) eq 'HASH') ? $_[0] : {@_};
     my $is_server = $arg_hash->{SSL_server};
 
+    # A context to share, given with the connection (the common case of
+    # many connections): the built-in defaults are the context's business
+    # and are not copied into every connection's arguments; the program's
+    # own defaults (set_defaults & co) may name per-connection options and
+    # are merged as always.
+    if (my $reuse = $arg_hash->{SSL_reuse_ctx}) {
+        my $ctx = ref($reuse) eq 'IO::Socket::SSL::SSL_Context' ? $reuse->{context} && $reuse
+            : UNIVERSAL::isa($reuse, 'GLOB') && !UNIVERSAL::isa($reuse, 'IO::Socket::SSL::SSL_Context')
+            && ${*$reuse}{_SSL_ctx};
+        if ($ctx) {
+            my @global = IO::Socket::SSL::_global_defaults_for($is_server);
+            %$arg_hash = (@global, %$arg_hash) if @global;
+            return $ctx;
+        }
+    }
+
     my %defaults = IO::Socket::SSL::_defaults_for($is_server);
     if ($defaults{SSL_reuse_ctx}) {
         delete $defaults{SSL_reuse_ctx}

@@ -96,7 +96,7 @@ sub _remove {
 
 sub add_session {
     my ($self, $key, $session) = @_;
-    _debug("add_session($key,$session)");
+    $IO::Socket::SSL::DEBUG >= 3 && _debug("add_session($key,$session)");
     my $e = [ $session, $key ];
     _push_front($e, @$_) for $self->_lists($e);
     # the oldest goes when the cache is full
@@ -123,15 +123,20 @@ sub get_session {
         }
     }
     if ($e) {
-        for my $l ($self->_lists($e)) {
-            my ($next, $prev, $head) = @$l;
-            next if $$head == $e;
-            $self->_unlink($e, @$l);
-            _push_front($e, @$l);
+        # (the two lists written out: this runs for every connection)
+        my $head = \$self->{shead}{$key};
+        if ($$head != $e) {
+            $self->_unlink($e, SNEXT, SPREV, $head);
+            _push_front($e, SNEXT, SPREV, $head);
+        }
+        $head = \$self->{ghead};
+        if ($$head != $e) {
+            $self->_unlink($e, GNEXT, GPREV, $head);
+            _push_front($e, GNEXT, GPREV, $head);
         }
     }
-    _debug("get_session($key" . ($session ? ",$session" : '') . ") -> "
-        . ($e ? $e->[SESSION] : 'none'));
+    $IO::Socket::SSL::DEBUG >= 3 && _debug("get_session($key" . ($session ? ",$session" : '')
+        . ") -> " . ($e ? $e->[SESSION] : 'none'));
     return $e && $e->[SESSION];
 }
 
@@ -153,8 +158,8 @@ sub del_session {
         $e = $e->[$next];
         last if $e == $first;
     }
-    _debug("del_session(" . ($key // 'undef') . ($session ? ",$session" : '') . ") -> "
-        . (@gone || 'none'));
+    $IO::Socket::SSL::DEBUG >= 3 && _debug("del_session(" . ($key // 'undef')
+        . ($session ? ",$session" : '') . ") -> " . (@gone || 'none'));
     $self->_remove($_) for @gone;
     return scalar @gone;
 }
