@@ -33,6 +33,10 @@ my %PKG = (
         'croak',    # Carp's croak, loaded on demand for internal use
         'DEBUG',    # internal tracer; documented is $IO::Socket::SSL::DEBUG
         'error',    # internal: records an error in $SSL_ERROR
+        'dualvar',  # Scalar::Util's, from the XS (not loaded with the module)
+        # constants, documented in the text (subs of their own, not `use constant`)
+        qw(SSL_WANT_READ SSL_WANT_WRITE SSL_VERIFY_NONE SSL_VERIFY_PEER
+           SSL_VERIFY_FAIL_IF_NO_PEER_CERT SSL_VERIFY_CLIENT_ONCE GEN_DNS GEN_IPADD NID_CommonName),
     ]],
     'IO::Socket::SSL::SSL_Context' => ['lib/IO/Socket/SSL/SSL_Context.pm', [
         'croak', 'DEBUG',    # as above

@@ -11,10 +11,12 @@ our $VERSION = '2.099';
 
 use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
 use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM EBUSY);
-use Scalar::Util qw(dualvar);
 
 require XSLoader;
 XSLoader::load('IO::Socket::SSL', $VERSION);
+# Scalar::Util (with List::Util) is loaded by the first call that needs it:
+# loading IO::Socket::SSL stays near the cost of IO::Socket::INET.
+*dualvar = \&IO::Socket::SSL::_Lib::dualvar;
 # SSL_Context and Session_Cache are compiled by their first use, not here:
 # loading IO::Socket::SSL stays cheap for programs that only may use TLS.
 sub IO::Socket::SSL::SSL_Context::new {
@@ -103,31 +105,43 @@ sub new {
     return $class->SUPER::new(@_);
 }
 
-use constant {
-    SSL_VERIFY_NONE                 => 0,
-    SSL_VERIFY_PEER                 => 1,
-    SSL_VERIFY_FAIL_IF_NO_PEER_CERT => 2,
-    SSL_VERIFY_CLIENT_ONCE          => 4,
-    SSL_OCSP_NO_STAPLE              => 0b00001,
-    SSL_OCSP_MUST_STAPLE            => 0b00010,
-    SSL_OCSP_FAIL_HARD              => 0b00100,
-    SSL_OCSP_FULL_CHAIN             => 0b01000,
-    SSL_OCSP_TRY_STAPLE             => 0b10000,
-    GEN_DNS                         => 2,
-    GEN_IPADD                       => 7,
-    NID_CommonName                  => 13,
-};
-# $SSL_ERROR after would-block: dualvars that compare equal to these.
-use constant SSL_WANT_READ  => dualvar(2, 'SSL wants a read first');
-use constant SSL_WANT_WRITE => dualvar(3, 'SSL wants a write first');
+# Constants as constant subs (inlined as `use constant` makes them): the
+# constant module is not loaded for them.
+sub SSL_VERIFY_NONE ()                 { 0 }
+sub SSL_VERIFY_PEER ()                 { 1 }
+sub SSL_VERIFY_FAIL_IF_NO_PEER_CERT () { 2 }
+sub SSL_VERIFY_CLIENT_ONCE ()          { 4 }
+sub SSL_OCSP_NO_STAPLE ()              { 0b00001 }
+sub SSL_OCSP_MUST_STAPLE ()            { 0b00010 }
+sub SSL_OCSP_FAIL_HARD ()              { 0b00100 }
+sub SSL_OCSP_FULL_CHAIN ()             { 0b01000 }
+sub SSL_OCSP_TRY_STAPLE ()             { 0b10000 }
+sub GEN_DNS ()                         { 2 }
+sub GEN_IPADD ()                       { 7 }
+sub NID_CommonName ()                  { 13 }
+# $SSL_ERROR after would-block: dualvars that compare equal to these. Made
+# by the XS (at run time: the XS version check needs $VERSION), so declared
+# here for the code below.
+sub SSL_WANT_READ ();
+sub SSL_WANT_WRITE ();
+{
+    no warnings 'redefine';
+    my $read = dualvar(2, 'SSL wants a read first');
+    my $write = dualvar(3, 'SSL wants a write first');
+    *SSL_WANT_READ = sub () { $read };
+    *SSL_WANT_WRITE = sub () { $write };
+}
 
 # Status codes of the C core (c_src/iss.h).
-use constant {
-    _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
-    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_BUSY => -7,
-    _ISS_INTERNAL => -101,
-    _ISS_SEV_OPENSSL => 4,   # c_src/iss.h
-};
+sub _ISS_ERR ()          { -1 }
+sub _ISS_WANT_READ ()    { -2 }
+sub _ISS_WANT_WRITE ()   { -3 }
+sub _ISS_EINTR ()        { -4 }
+sub _ISS_TIMEOUT ()      { -5 }
+sub _ISS_GONE ()         { -6 }
+sub _ISS_BUSY ()         { -7 }
+sub _ISS_INTERNAL ()     { -101 }
+sub _ISS_SEV_OPENSSL ()  { 4 }   # c_src/iss.h
 
 @EXPORT = qw(
     SSL_WANT_READ SSL_WANT_WRITE SSL_VERIFY_NONE SSL_VERIFY_PEER
@@ -881,6 +895,7 @@ sub start_SSL {
     _load_base();
     # An unblessed glob (reference) is blessed in place and stays an
     # IO::Socket::SSL on failure and after stop_SSL, as in the reference.
+    require Scalar::Util;
     my $original_class = Scalar::Util::blessed($socket);
     my $original_fileno = UNIVERSAL::can($socket, 'fileno') ? $socket->fileno : CORE::fileno($socket);
     return $class->_internal_error("Socket has no fileno", 9) if !defined $original_fileno;
@@ -1419,6 +1434,7 @@ use Errno 'EBADF';
 sub TIEHANDLE {
     my ($class, $handle) = @_;
     my $conn = ${*$handle}{_SSL_conn};
+    require Scalar::Util;
     Scalar::Util::weaken($handle);
     my $self = bless \$handle, $class;
     IO::Socket::SSL::_Lib::tie_cache($self, $conn) if $conn;
