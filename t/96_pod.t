@@ -33,6 +33,10 @@ my %PKG = (
         'croak',    # Carp's croak, loaded on demand for internal use
         'DEBUG',    # internal tracer; documented is $IO::Socket::SSL::DEBUG
         'error',    # internal: records an error in $SSL_ERROR
+        'dualvar',  # Scalar::Util's, from the XS (not loaded with the module)
+        # constants, documented in the text (subs of their own, not `use constant`)
+        qw(SSL_WANT_READ SSL_WANT_WRITE SSL_VERIFY_NONE SSL_VERIFY_PEER
+           SSL_VERIFY_FAIL_IF_NO_PEER_CERT SSL_VERIFY_CLIENT_ONCE GEN_DNS GEN_IPADD NID_CommonName),
     ]],
     'IO::Socket::SSL::SSL_Context' => ['lib/IO/Socket/SSL/SSL_Context.pm', [
         'croak', 'DEBUG',    # as above
@@ -101,6 +105,7 @@ for my $pkg (sort keys %seen) {
 }
 
 # ---- Pod::Coverage ----
+IO::Socket::SSL::_load_impl();    # the real subs, not the stubs (t/89_lazy_load.t)
 require IO::Socket::SSL::SSL_Context;
 require IO::Socket::SSL::Session_Cache;
 require IO::Socket::SSL::OCSP;    # OCSP_Cache and OCSP_Resolver live in it

@@ -165,16 +165,28 @@ SV *glue_tied_sock(pTHX_ SV *tie)
 }
 
 /* The tie object caches the socket's connection object (a counted ref in
- * ext magic), so `<$sock>` and `print $sock` skip the hash lookup. The
- * cache is only a shortcut: a connection freed meanwhile reads as NULL. */
-MGVTBL glue_tiecache_vtbl = { 0, 0, 0, 0, 0, 0, 0, 0 };
+ * ext magic, mg_obj) and that object's own magic (mg_ptr: it lives as long
+ * as the object), so `<$sock>` and `print $sock` skip the hash and magic
+ * lookups. The cache is only a shortcut: a connection freed meanwhile reads
+ * as NULL; a cloned thread has none (its copy of the object is dead). */
+MGVTBL glue_tiecache_vtbl = { 0, 0, 0, 0, 0, 0, mg_dup_dead, 0 };
+
+void glue_tie_cache(pTHX_ SV *tie, SV *conn)
+{
+    MAGIC *cm = glue_find_mg(aTHX_ conn, &glue_conn_vtbl);
+    MAGIC *mg;
+    if (!SvROK(tie) || !cm)
+        croak("tie_cache: bad arguments");
+    mg = sv_magicext(SvRV(tie), conn, PERL_MAGIC_ext, &glue_tiecache_vtbl, (const char *)cm, 0);
+    mg->mg_flags |= MGf_DUP;
+}
 
 iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self)
 {
     MAGIC *mg = mg_findext(SvRV(tie), PERL_MAGIC_ext, &glue_tiecache_vtbl);
-    if (mg) {
-        MAGIC *cm = glue_find_mg(aTHX_ mg->mg_obj, &glue_conn_vtbl);
-        if (cm && cm->mg_ptr)
+    if (mg && mg->mg_ptr) {
+        MAGIC *cm = (MAGIC *)mg->mg_ptr;
+        if (cm->mg_ptr)
             return (iss_conn *)cm->mg_ptr;
     }
     return glue_sock_conn(aTHX_ self);
@@ -793,7 +805,12 @@ SV *glue_list_ref(pTHX_ void (*get)(const iss_x509 *, iss_str_fn, void *),
 
 static void init_cxt(pTHX_ my_cxt_t *cxt)
 {
-    cxt->line = newSV(0);
+    /* READLINE's borrowed view of a line (see glue_readline) */
+    cxt->line = newSV_type(SVt_PV);
+    SvPV_set(cxt->line, (char *)"");
+    SvLEN_set(cxt->line, 0);
+    SvPOK_only(cxt->line);
+    SvREADONLY_on(cxt->line);
     cxt->ctx_list = NULL;
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }

@@ -40,7 +40,8 @@ typedef struct {
     GV *ssl_error;      /* *IO::Socket::SSL::SSL_ERROR (its scalar may be localized) */
     void *ctx_list;     /* this interpreter's ctx_glue list (see glue_ctx_find) */
     SV *line;           /* READLINE's result: pp_readline copies it at once, so one
-                         * reused scalar saves an allocation per line */
+                         * reused scalar, borrowing the connection's buffer, saves
+                         * an allocation and a copy per line */
 } my_cxt_t;
 
 void glue_boot(pTHX);
@@ -57,6 +58,7 @@ void *glue_unwrap(pTHX_ SV *sv, MGVTBL *vtbl, const char *what);
 iss_conn *glue_sock_conn(pTHX_ SV *self);
 SV *glue_tied_sock(pTHX_ SV *tie);
 iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self);
+void glue_tie_cache(pTHX_ SV *tie, SV *conn);
 
 iss_conn *glue_after_signal(pTHX_ SV *obj);
 int glue_scheme(pTHX_ SV *scheme, iss_scheme *s);

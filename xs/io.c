@@ -269,15 +269,16 @@ int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
         if (n == 0 && mode != 3) {
             XPUSHs(&PL_sv_undef);
         } else if (tied && n > 0 && mode != 3 && from_readline_op(aTHX)) {
-            /* Readonly while pp_readline copies it: no copy-on-write sharing,
-             * so the next line reuses this buffer instead of allocating.
-             * (Not when SSL_on_peer_shutdown may run below: it could read
-             * another tied handle into the same scalar.) */
+            /* pp_readline copies the result into its target at once, and the
+             * line stays in the connection's buffer until the next read: the
+             * scalar handed over borrows it (SvLEN 0: perl never frees or
+             * shares it; readonly: nobody writes through it), so each line is
+             * copied once, not twice. (Not when SSL_on_peer_shutdown may run
+             * below: it could read another tied handle into the same scalar.) */
             my_cxt_t *cx_ = glue_cxt(aTHX);
             SV *l = cx_->line;
-            SvREADONLY_off(l);
-            sv_setpvn(l, out ? out : "", n);
-            SvREADONLY_on(l);
+            SvPV_set(l, (char *)out);
+            SvCUR_set(l, n);
             XPUSHs(l);
         } else {
             mXPUSHp(out ? out : "", n);

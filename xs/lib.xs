@@ -111,3 +111,29 @@ forget_default_stores()
   CODE:
     iss_store_forget_defaults();
 
+
+# Scalar::Util's dualvar, here so that loading IO::Socket::SSL does not load
+# Scalar::Util (and List::Util) for two constants.
+void
+dualvar(SV *num, SV *str)
+  PPCODE:
+  {
+    SV *sv = sv_newmortal();
+    (void)SvUPGRADE(sv, SVt_PVNV);
+    sv_copypv(sv, str);
+    if (SvNOK(num) || SvPOK(num) || SvMAGICAL(num)) {
+        SvNV_set(sv, SvNV(num));
+        SvNOK_on(sv);
+    } else if (SvUOK(num)) {
+        SvUV_set(sv, SvUV(num));
+        SvIOK_on(sv);
+        SvIsUV_on(sv);
+    } else {
+        SvIV_set(sv, SvIV(num));
+        SvIOK_on(sv);
+    }
+    if (TAINTING_get && (SvTAINTED(num) || SvTAINTED(str)))
+        SvTAINTED_on(sv);
+    ST(0) = sv;
+    XSRETURN(1);
+  }

@@ -319,6 +319,4 @@ MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Lib
 void
 tie_cache(SV *tie, SV *conn)
   CODE:
-    if (!SvROK(tie) || !glue_find_mg(aTHX_ conn, &glue_conn_vtbl))
-        croak("tie_cache: bad arguments");
-    sv_magicext(SvRV(tie), conn, PERL_MAGIC_ext, &glue_tiecache_vtbl, NULL, 0);
+    glue_tie_cache(aTHX_ tie, conn);

@@ -11,10 +11,12 @@ our $VERSION = '2.099';
 
 use IO::Socket ();   # IO::Socket::INET and ::UNIX come with it, as callers expect
 use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM EBUSY);
-use Scalar::Util qw(dualvar);
 
 require XSLoader;
 XSLoader::load('IO::Socket::SSL', $VERSION);
+# Scalar::Util (with List::Util) is loaded by the first call that needs it:
+# loading IO::Socket::SSL stays near the cost of IO::Socket::INET.
+*dualvar = \&IO::Socket::SSL::_Lib::dualvar;
 # SSL_Context and Session_Cache are compiled by their first use, not here:
 # loading IO::Socket::SSL stays cheap for programs that only may use TLS.
 sub IO::Socket::SSL::SSL_Context::new {
@@ -103,31 +105,43 @@ sub new {
     return $class->SUPER::new(@_);
 }
 
-use constant {
-    SSL_VERIFY_NONE                 => 0,
-    SSL_VERIFY_PEER                 => 1,
-    SSL_VERIFY_FAIL_IF_NO_PEER_CERT => 2,
-    SSL_VERIFY_CLIENT_ONCE          => 4,
-    SSL_OCSP_NO_STAPLE              => 0b00001,
-    SSL_OCSP_MUST_STAPLE            => 0b00010,
-    SSL_OCSP_FAIL_HARD              => 0b00100,
-    SSL_OCSP_FULL_CHAIN             => 0b01000,
-    SSL_OCSP_TRY_STAPLE             => 0b10000,
-    GEN_DNS                         => 2,
-    GEN_IPADD                       => 7,
-    NID_CommonName                  => 13,
-};
-# $SSL_ERROR after would-block: dualvars that compare equal to these.
-use constant SSL_WANT_READ  => dualvar(2, 'SSL wants a read first');
-use constant SSL_WANT_WRITE => dualvar(3, 'SSL wants a write first');
+# Constants as constant subs (inlined as `use constant` makes them): the
+# constant module is not loaded for them.
+sub SSL_VERIFY_NONE ()                 { 0 }
+sub SSL_VERIFY_PEER ()                 { 1 }
+sub SSL_VERIFY_FAIL_IF_NO_PEER_CERT () { 2 }
+sub SSL_VERIFY_CLIENT_ONCE ()          { 4 }
+sub SSL_OCSP_NO_STAPLE ()              { 0b00001 }
+sub SSL_OCSP_MUST_STAPLE ()            { 0b00010 }
+sub SSL_OCSP_FAIL_HARD ()              { 0b00100 }
+sub SSL_OCSP_FULL_CHAIN ()             { 0b01000 }
+sub SSL_OCSP_TRY_STAPLE ()             { 0b10000 }
+sub GEN_DNS ()                         { 2 }
+sub GEN_IPADD ()                       { 7 }
+sub NID_CommonName ()                  { 13 }
+# $SSL_ERROR after would-block: dualvars that compare equal to these. Made
+# by the XS (at run time: the XS version check needs $VERSION), so declared
+# here for the code below.
+sub SSL_WANT_READ ();
+sub SSL_WANT_WRITE ();
+{
+    no warnings 'redefine';
+    my $read = dualvar(2, 'SSL wants a read first');
+    my $write = dualvar(3, 'SSL wants a write first');
+    *SSL_WANT_READ = sub () { $read };
+    *SSL_WANT_WRITE = sub () { $write };
+}
 
 # Status codes of the C core (c_src/iss.h).
-use constant {
-    _ISS_ERR => -1, _ISS_WANT_READ => -2, _ISS_WANT_WRITE => -3,
-    _ISS_EINTR => -4, _ISS_TIMEOUT => -5, _ISS_GONE => -6, _ISS_BUSY => -7,
-    _ISS_INTERNAL => -101,
-    _ISS_SEV_OPENSSL => 4,   # c_src/iss.h
-};
+sub _ISS_ERR ()          { -1 }
+sub _ISS_WANT_READ ()    { -2 }
+sub _ISS_WANT_WRITE ()   { -3 }
+sub _ISS_EINTR ()        { -4 }
+sub _ISS_TIMEOUT ()      { -5 }
+sub _ISS_GONE ()         { -6 }
+sub _ISS_BUSY ()         { -7 }
+sub _ISS_INTERNAL ()     { -101 }
+sub _ISS_SEV_OPENSSL ()  { 4 }   # c_src/iss.h
 
 @EXPORT = qw(
     SSL_WANT_READ SSL_WANT_WRITE SSL_VERIFY_NONE SSL_VERIFY_PEER
@@ -181,6 +195,19 @@ sub import {
     init();
 }
 
+our $OPENSSL_LIST_SEPARATOR = ':';
+
+# the reference's secure default; SSL_Context compares against it for SSL_psk
+our $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
+# as built at load time before: a later change of $DEFAULT_CIPHERS is not a default
+my $DEFAULT_CIPHERS_AT_LOAD = $DEFAULT_CIPHERS;
+
+# The rest of the package is compiled by the first call of one of its subs,
+# not by `use IO::Socket::SSL`: it stays here as text (a single-quoted here
+# document is cheap to read), each of its subs a stub until then. Loading the
+# module so costs about what IO::Socket::INET does (issue 15).
+my $IMPL_LINE = __LINE__ + 2;
+my $IMPL = <<'__IMPL__';
 sub DEBUG {
     $DEBUG or return;
     my (undef, $file, $line, $sub) = caller(1);
@@ -327,10 +354,6 @@ sub _invalid_object {
 # ---------------------------------------------------------------------------
 # Defaults and argument handling
 
-our $OPENSSL_LIST_SEPARATOR = ':';
-
-# the reference's secure default; SSL_Context compares against it for SSL_psk
-our $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
 my %DEFAULT_SSL_ARGS = (
     SSL_check_crl             => 0,
     # TLS 1.2 is the lowest version by default, as the current reference
@@ -340,7 +363,7 @@ my %DEFAULT_SSL_ARGS = (
     SSL_verifycn_publicsuffix => undef,
     SSL_npn_protocols         => undef,
     SSL_alpn_protocols        => undef,
-    SSL_cipher_list           => $DEFAULT_CIPHERS,
+    SSL_cipher_list           => $DEFAULT_CIPHERS_AT_LOAD,
 );
 my %DEFAULT_SSL_CLIENT_ARGS = (
     %DEFAULT_SSL_ARGS,
@@ -936,6 +959,7 @@ sub start_SSL {
     $IOCLASS || _load_base();
     # An unblessed glob (reference) is blessed in place and stays an
     # IO::Socket::SSL on failure and after stop_SSL, as in the reference.
+    require Scalar::Util;
     my $original_class = Scalar::Util::blessed($socket);
     my $original_fileno = UNIVERSAL::can($socket, 'fileno') ? $socket->fileno : CORE::fileno($socket);
     return $class->_internal_error("Socket has no fileno", 9) if !defined $original_fileno;
@@ -1466,6 +1490,80 @@ sub recv   { croak("Use of recv() not implemented in IO::Socket::SSL; use read/s
 
 sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_ascii(@_) }
 sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
+__IMPL__
+# A stub for each sub (and alias) in the text: can() answers as before and
+# the first call compiles the text. The list is spelled out, as scanning the
+# text costs more than the stubs; t/89_lazy_load.t checks that it matches.
+my @IMPL_NAMES = qw(
+    DEBUG _internal_error error _record_error _errstack errstr
+    get_ssleay_error fatal_ssl_error _io_fail _busy _invalid_object
+    _defaults_for _check_ssl_path default_ca context_init set_default_context
+    set_default_session_cache set_defaults set_ctx_defaults
+    set_client_defaults set_server_defaults set_args_filter_hack configure
+    configure_SSL connect _peer_name _usebio_io _usebio_died _new_conn
+    set_msg_callback _msg_callback _session_new connect_SSL
+    _ocsp_after_handshake _ocsp_source_died _handshake_failed _update_peer
+    accept accept_SSL start_SSL _start_SSL_over blocking new_from_fd close
+    is_SSL _set_closed _peer_shutdown _conn_busy stop_SSL DESTROY fileno
+    _plain_sysread _plain_read _plain_syswrite _plain_write _plain_print
+    _plain_getc _plain_eof _plain_readline _plain_peek printf say
+    _get_ssl_object _get_ctx_object _conn get_cipher get_sslversion
+    get_sslversion_int get_session_reused get_servername _cert_field
+    peer_certificate sock_certificate dump_peer_certificate
+    get_fingerprint_bin get_fingerprint _idn_name verify_hostname_of_cert
+    verify_hostname ocsp_resolver peer_certificates alpn_selected
+    next_proto_negotiated can_client_sni can_server_sni can_multi_cert can_npn
+    can_alpn can_ecdh can_ipv6 can_ocsp can_ticket_keycb can_pha
+    can_partial_chain can_ciphersuites can_psk can_nested_ssl opened opening
+    want_read want_write socket_to_SSL socketToSSL kill_socket issuer_name
+    subject_name get_peer_certificate truncate stat setbuf setvbuf fdopen
+    ungetc send recv idn_to_ascii idn_to_unicode
+);
+my (%IMPL_STUB, %IMPL_REAL, $IMPL_ERROR);
+for my $name (@IMPL_NAMES) {
+    my $stub = sub { _load_impl(); goto &{ $IMPL_REAL{$name} } };
+    $IMPL_STUB{$name} = $stub;
+    no strict 'refs';
+    *{"IO::Socket::SSL::$name"} = $stub;
+}
+
+# Compiles the text once, in this scope (its own file-level lexicals become
+# the eval's); file and line numbers in messages stay this file's. A sub that
+# the program replaced meanwhile (a wrapper around the stub, say) stays the
+# program's, as it would have with the sub compiled at load: the stubs call
+# the compiled subs directly. A stub may still be running when its sub is
+# replaced: perl keeps it until it returns.
+sub _load_impl {
+    die $IMPL_ERROR if defined $IMPL_ERROR;
+    return if !defined $IMPL;
+    my $src = $IMPL;
+    undef $IMPL;
+    my $keep = $DEFAULT_CIPHERS_AT_LOAD;    # visible to the code compiled here
+    no strict 'refs';
+    no warnings 'redefine';
+    my %program;
+    for my $name (@IMPL_NAMES) {
+        my $cv = defined &{"IO::Socket::SSL::$name"} ? \&{"IO::Socket::SSL::$name"} : undef;
+        $program{$name} = $cv if !$cv || 0 + $cv != 0 + $IMPL_STUB{$name};
+    }
+    local ($@, $!, $?);
+    if (!eval "no warnings qw(redefine ambiguous);\n#line $IMPL_LINE \"" . __FILE__ . "\"\n$src;\n1") {
+        $IMPL_ERROR = $@;
+    } else {
+        my @left;
+        for my $name (@IMPL_NAMES) {
+            my $cv = \&{"IO::Socket::SSL::$name"};
+            push @left, $name if 0 + $cv == 0 + $IMPL_STUB{$name};
+            $IMPL_REAL{$name} = $cv;
+            *{"IO::Socket::SSL::$name"} = $program{$name} if $program{$name};
+        }
+        $IMPL_ERROR = "IO::Socket::SSL: not compiled: @left\n" if @left;
+    }
+    %IMPL_STUB = ();
+    die $IMPL_ERROR if defined $IMPL_ERROR;
+    return;
+}
+sub _impl_names { return @IMPL_NAMES }    # for t/89_lazy_load.t
 
 package IO::Socket::SSL::SSL_HANDLE;
 # The tie class behind *$sock: READ, READLINE, WRITE, PRINT, GETC and EOF are
@@ -1476,6 +1574,7 @@ use Errno 'EBADF';
 sub TIEHANDLE {
     my ($class, $handle) = @_;
     my $conn = ${*$handle}{_SSL_conn};
+    require Scalar::Util;
     Scalar::Util::weaken($handle);
     my $self = bless \$handle, $class;
     IO::Socket::SSL::_Lib::tie_cache($self, $conn) if $conn;
