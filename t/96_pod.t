@@ -105,7 +105,6 @@ for my $pkg (sort keys %seen) {
 }
 
 # ---- Pod::Coverage ----
-IO::Socket::SSL::_load_impl();    # the real subs, not the stubs (t/89_lazy_load.t)
 require IO::Socket::SSL::SSL_Context;
 require IO::Socket::SSL::Session_Cache;
 require IO::Socket::SSL::OCSP;    # OCSP_Cache and OCSP_Resolver live in it

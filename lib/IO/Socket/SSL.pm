@@ -195,19 +195,6 @@ sub import {
     init();
 }
 
-our $OPENSSL_LIST_SEPARATOR = ':';
-
-# the reference's secure default; SSL_Context compares against it for SSL_psk
-our $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
-# as built at load time before: a later change of $DEFAULT_CIPHERS is not a default
-my $DEFAULT_CIPHERS_AT_LOAD = $DEFAULT_CIPHERS;
-
-# The rest of the package is compiled by the first call of one of its subs,
-# not by `use IO::Socket::SSL`: it stays here as text (a single-quoted here
-# document is cheap to read), each of its subs a stub until then. Loading the
-# module so costs about what IO::Socket::INET does (issue 15).
-my $IMPL_LINE = __LINE__ + 2;
-my $IMPL = <<'__IMPL__';
 sub DEBUG {
     $DEBUG or return;
     my (undef, $file, $line, $sub) = caller(1);
@@ -354,6 +341,10 @@ sub _invalid_object {
 # ---------------------------------------------------------------------------
 # Defaults and argument handling
 
+our $OPENSSL_LIST_SEPARATOR = ':';
+
+# the reference's secure default; SSL_Context compares against it for SSL_psk
+our $DEFAULT_CIPHERS = 'DEFAULT !EXP !MEDIUM !LOW !eNULL !aNULL !RC4 !DES !MD5 !PSK !SRP';
 my %DEFAULT_SSL_ARGS = (
     SSL_check_crl             => 0,
     # TLS 1.2 is the lowest version by default, as the current reference
@@ -363,7 +354,7 @@ my %DEFAULT_SSL_ARGS = (
     SSL_verifycn_publicsuffix => undef,
     SSL_npn_protocols         => undef,
     SSL_alpn_protocols        => undef,
-    SSL_cipher_list           => $DEFAULT_CIPHERS_AT_LOAD,
+    SSL_cipher_list           => $DEFAULT_CIPHERS,
 );
 my %DEFAULT_SSL_CLIENT_ARGS = (
     %DEFAULT_SSL_ARGS,
@@ -1490,80 +1481,6 @@ sub recv   { croak("Use of recv() not implemented in IO::Socket::SSL; use read/s
 
 sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_ascii(@_) }
 sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
-__IMPL__
-# A stub for each sub (and alias) in the text: can() answers as before and
-# the first call compiles the text. The list is spelled out, as scanning the
-# text costs more than the stubs; t/89_lazy_load.t checks that it matches.
-my @IMPL_NAMES = qw(
-    DEBUG _internal_error error _record_error _errstack errstr
-    get_ssleay_error fatal_ssl_error _io_fail _busy _invalid_object
-    _defaults_for _check_ssl_path default_ca context_init set_default_context
-    set_default_session_cache set_defaults set_ctx_defaults
-    set_client_defaults set_server_defaults set_args_filter_hack configure
-    configure_SSL connect _peer_name _usebio_io _usebio_died _new_conn
-    set_msg_callback _msg_callback _session_new connect_SSL
-    _ocsp_after_handshake _ocsp_source_died _handshake_failed _update_peer
-    accept accept_SSL start_SSL _start_SSL_over blocking new_from_fd close
-    is_SSL _set_closed _peer_shutdown _conn_busy stop_SSL DESTROY fileno
-    _plain_sysread _plain_read _plain_syswrite _plain_write _plain_print
-    _plain_getc _plain_eof _plain_readline _plain_peek printf say
-    _get_ssl_object _get_ctx_object _conn get_cipher get_sslversion
-    get_sslversion_int get_session_reused get_servername _cert_field
-    peer_certificate sock_certificate dump_peer_certificate
-    get_fingerprint_bin get_fingerprint _idn_name verify_hostname_of_cert
-    verify_hostname ocsp_resolver peer_certificates alpn_selected
-    next_proto_negotiated can_client_sni can_server_sni can_multi_cert can_npn
-    can_alpn can_ecdh can_ipv6 can_ocsp can_ticket_keycb can_pha
-    can_partial_chain can_ciphersuites can_psk can_nested_ssl opened opening
-    want_read want_write socket_to_SSL socketToSSL kill_socket issuer_name
-    subject_name get_peer_certificate truncate stat setbuf setvbuf fdopen
-    ungetc send recv idn_to_ascii idn_to_unicode
-);
-my (%IMPL_STUB, %IMPL_REAL, $IMPL_ERROR);
-for my $name (@IMPL_NAMES) {
-    my $stub = sub { _load_impl(); goto &{ $IMPL_REAL{$name} } };
-    $IMPL_STUB{$name} = $stub;
-    no strict 'refs';
-    *{"IO::Socket::SSL::$name"} = $stub;
-}
-
-# Compiles the text once, in this scope (its own file-level lexicals become
-# the eval's); file and line numbers in messages stay this file's. A sub that
-# the program replaced meanwhile (a wrapper around the stub, say) stays the
-# program's, as it would have with the sub compiled at load: the stubs call
-# the compiled subs directly. A stub may still be running when its sub is
-# replaced: perl keeps it until it returns.
-sub _load_impl {
-    die $IMPL_ERROR if defined $IMPL_ERROR;
-    return if !defined $IMPL;
-    my $src = $IMPL;
-    undef $IMPL;
-    my $keep = $DEFAULT_CIPHERS_AT_LOAD;    # visible to the code compiled here
-    no strict 'refs';
-    no warnings 'redefine';
-    my %program;
-    for my $name (@IMPL_NAMES) {
-        my $cv = defined &{"IO::Socket::SSL::$name"} ? \&{"IO::Socket::SSL::$name"} : undef;
-        $program{$name} = $cv if !$cv || 0 + $cv != 0 + $IMPL_STUB{$name};
-    }
-    local ($@, $!, $?);
-    if (!eval "no warnings qw(redefine ambiguous);\n#line $IMPL_LINE \"" . __FILE__ . "\"\n$src;\n1") {
-        $IMPL_ERROR = $@;
-    } else {
-        my @left;
-        for my $name (@IMPL_NAMES) {
-            my $cv = \&{"IO::Socket::SSL::$name"};
-            push @left, $name if 0 + $cv == 0 + $IMPL_STUB{$name};
-            $IMPL_REAL{$name} = $cv;
-            *{"IO::Socket::SSL::$name"} = $program{$name} if $program{$name};
-        }
-        $IMPL_ERROR = "IO::Socket::SSL: not compiled: @left\n" if @left;
-    }
-    %IMPL_STUB = ();
-    die $IMPL_ERROR if defined $IMPL_ERROR;
-    return;
-}
-sub _impl_names { return @IMPL_NAMES }    # for t/89_lazy_load.t
 
 package IO::Socket::SSL::SSL_HANDLE;
 # The tie class behind *$sock: READ, READLINE, WRITE, PRINT, GETC and EOF are
