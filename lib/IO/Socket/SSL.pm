@@ -563,7 +563,7 @@ sub configure_SSL {
         # socket): that one ends here, without close_notify, and the tied
         # handle lets go of it
         $old->free;
-        untie *$self;
+        { no warnings "untie"; untie *$self }    # a tied() object the program holds is no reason to warn
     }
     delete @{*$self}{@all_my_keys};
     ${*$self}{_SSL_opened}    = $is_server;
@@ -1044,7 +1044,7 @@ sub close {
         _SSL_in_DESTROY => $close_args->{_SSL_in_DESTROY})
         if ${*$self}{_SSL_conn};
     if (!$close_args->{_SSL_in_DESTROY}) {
-        untie(*$self);
+        { no warnings "untie"; untie *$self }
         undef ${*$self}{_SSL_fileno};
         # the inner socket of SSL_usebio owns no descriptor
         return 1 if delete ${*$self}{_SSL_usebio_outer};
@@ -1163,7 +1163,7 @@ sub stop_SSL {
         $conn->free;
         delete @{*$self}{qw(_SSL_conn _SSL_object _SSL_certificate _SSL_read_closed _SSL_write_closed)};
         ${*$self}{_SSL_opened} = 0;
-        untie(*$self);
+        { no warnings "untie"; untie *$self }
     }
 
     if ($stop_args->{SSL_ctx_free}) {
