@@ -278,6 +278,15 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         my $nothing = $cli->readline;
         ok(!defined $nothing, "$version: non-blocking readline without data returns undef");
         ok(eagain(), "$version: ... with \$! EAGAIN (" . errtext() . ')');
+        # the would-block state is set in C (xs/glue.c): exactly what
+        # _io_fail sets, in $SSL_ERROR, $! and the socket's own error
+        $SSL_ERROR = undef;
+        my $r = sysread($cli, my $buf, 100);
+        ok(!defined $r && eagain(), "$version: sysread without data: undef, \$! EAGAIN (" . errtext() . ')');
+        is("$SSL_ERROR", 'SSL wants a read first', "$version: ... \$SSL_ERROR is SSL_WANT_READ as a string");
+        ok($SSL_ERROR == SSL_WANT_READ, "$version: ... and as a number");
+        is($cli->errstr, 'SSL wants a read first', "$version: ... the socket's errstr too");
+        ok($cli->errstr == SSL_WANT_READ, "$version: ... numerically SSL_WANT_READ");
         $write_all->($srv, "ial\nline two\n");
         is($read_line->(), "ial\n", "$version: non-blocking readline: rest of the line");
         is($read_line->(), "line two\n", "$version: non-blocking readline: next line");
