@@ -259,6 +259,7 @@ static int op_handshake(iss_conn *c, double timeout)
         deadline = now() + timeout;
     }
     iss_error_forget(&c->err, ISS_E_OPENSSL);   /* the last failure's text is old now */
+    iss_ssl_socket_mode_changed(c->ssl);        /* may have changed since the last step */
     for (;;) {
         int r;
         iss_err_reset();
@@ -297,6 +298,7 @@ static int op_handshake(iss_conn *c, double timeout)
             break;
     }
     nonblock_end(c->fd, flags);
+    iss_ssl_socket_mode_changed(c->ssl);   /* as it was, or as set meanwhile */
     if (rc == ISS_TIMEOUT)
         errno = ETIMEDOUT;
     return rc;
@@ -484,6 +486,12 @@ static ssize_t op_peek(iss_conn *c, char *buf, size_t len)
     n = len < c->rbuf.len ? len : c->rbuf.len;
     memcpy(buf, c->rbuf.data + c->rbuf.off, n);
     return n;
+}
+
+/* The socket's blocking mode was set (the blocking() method). */
+void iss_conn_mode_changed(iss_conn *c)
+{
+    iss_ssl_socket_mode_changed(c->ssl);
 }
 
 size_t iss_conn_pending(iss_conn *c)
@@ -764,6 +772,7 @@ static int op_shutdown(iss_conn *c, int fast, double timeout)
             break;
     }
     nonblock_end(c->fd, flags);
+    iss_ssl_socket_mode_changed(c->ssl);   /* as it was, or as set meanwhile */
     return rc;
 }
 
