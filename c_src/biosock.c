@@ -42,6 +42,7 @@ typedef struct {
     int is_sock;                      /* recvmsg/send with flags work on it */
     int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
     int speculate;                    /* record types are visible: fetch next headers */
+    int nonblock;                     /* O_NONBLOCK was seen at the last would-block */
     unsigned long reads;              /* receive system calls made, for tests */
     int eof;
     int framing_lost;                 /* stream is not TLS records: no speculation */
@@ -112,14 +113,16 @@ static int sock_timeout_ms(int fd, int for_read)
 /* After a try that would block: on a blocking descriptor, wait as the
  * blocking call would have, but so that a pending Perl signal ends the wait
  * (fdwait.c). 1: try again; 0: report r/errno as they are. */
-static int wait_blocking(int fd, int for_read)
+static int wait_blocking(sockbio *s, int for_read)
 {
-    int fl, r;
+    int fd = s->fd, fl, r;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
         return 0;
     fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || (fl & O_NONBLOCK))
-        return 0;                 /* a non-blocking socket: the caller retries */
+    if (fl < 0 || (fl & O_NONBLOCK)) {
+        s->nonblock = fl >= 0;    /* the caller retries; see io_flags */
+        return 0;
+    }
     r = iss_fd_wait(fd, for_read, sock_timeout_ms(fd, for_read));
     if (r > 0)
         return 1;
@@ -130,7 +133,20 @@ static int wait_blocking(int fd, int for_read)
 
 /* Sockets are read and written without blocking in the kernel (one system
  * call when data or room is there, as before); a blocking socket then waits
- * in wait_blocking, where a signal cannot be missed. */
+ * in wait_blocking, where a signal cannot be missed.
+ *
+ * A socket found non-blocking at its last would-block is called without
+ * MSG_DONTWAIT: it says EAGAIN by itself, and a non-blocking loop does not
+ * pay an fcntl(F_GETFL) for every would-block. Should it have been made
+ * blocking since behind our back (raw fcntl; the blocking() method and our
+ * own timed handshakes forget the mode, iss_ssl_socket_mode_changed), the
+ * kernel blocks as for a plain socket: same results, SO_RCVTIMEO and EINTR
+ * included; only a signal that arrives just before the call waits for it. */
+static int io_flags(const sockbio *s)
+{
+    return s->nonblock ? 0 : MSG_DONTWAIT;
+}
+
 static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
 {
     ssize_t r;
@@ -142,8 +158,8 @@ static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
         memset(&m, 0, sizeof m);
         m.msg_iov = iov;
         m.msg_iovlen = (size_t)n;
-        r = recvmsg(s->fd, &m, MSG_DONTWAIT);
-        if (r >= 0 || !wait_blocking(s->fd, 1))
+        r = recvmsg(s->fd, &m, io_flags(s));
+        if (r >= 0 || s->nonblock || !wait_blocking(s, 1))
             return r;
         s->reads++;               /* the retry after the wait */
     }
@@ -180,8 +196,8 @@ static ssize_t sock_write(sockbio *s, const char *buf, size_t len)
     if (!s->is_sock)
         return s->nosignal ? plain_write_nosignal(s->fd, buf, len) : write(s->fd, buf, len);
     for (;;) {
-        r = send(s->fd, buf, len, MSG_DONTWAIT | (s->nosignal ? MSG_NOSIGNAL : 0));
-        if (r >= 0 || !wait_blocking(s->fd, 0))
+        r = send(s->fd, buf, len, io_flags(s) | (s->nosignal ? MSG_NOSIGNAL : 0));
+        if (r >= 0 || s->nonblock || !wait_blocking(s, 0))
             return r;
     }
 }
@@ -335,6 +351,15 @@ static sockbio *our_bio(SSL *ssl)
 {
     BIO *b = SSL_get_rbio(ssl);
     return b && method && BIO_method_type(b) == method_type ? BIO_get_data(b) : NULL;
+}
+
+/* The descriptor's blocking mode may have changed: look again at the next
+ * would-block. */
+void iss_ssl_socket_mode_changed(SSL *ssl)
+{
+    sockbio *s = our_bio(ssl);
+    if (s)
+        s->nonblock = 0;
 }
 
 void iss_ssl_socket_speculate(SSL *ssl, int on)

@@ -178,10 +178,12 @@ static int status_of(iss_conn *c, int r)
         /* A blocking socket only "wants" when a signal interrupted read/write. */
         if (errno == EINTR)
             return ISS_EINTR;
-        ERR_clear_error();
+        /* SSL_get_error found the queue empty: OpenSSL 3.0's ERR_clear_error
+         * walks all 16 slots (~1,000 instructions), so only when needed */
+        iss_err_reset();
         return e == SSL_ERROR_WANT_READ ? ISS_WANT_READ : ISS_WANT_WRITE;
     case SSL_ERROR_ZERO_RETURN:
-        ERR_clear_error();
+        iss_err_reset();
         return 0;
     default:
         iss_error_openssl(&c->err);
@@ -257,6 +259,7 @@ static int op_handshake(iss_conn *c, double timeout)
         deadline = now() + timeout;
     }
     iss_error_forget(&c->err, ISS_E_OPENSSL);   /* the last failure's text is old now */
+    iss_ssl_socket_mode_changed(c->ssl);        /* may have changed since the last step */
     for (;;) {
         int r;
         iss_err_reset();
@@ -295,6 +298,7 @@ static int op_handshake(iss_conn *c, double timeout)
             break;
     }
     nonblock_end(c->fd, flags);
+    iss_ssl_socket_mode_changed(c->ssl);   /* as it was, or as set meanwhile */
     if (rc == ISS_TIMEOUT)
         errno = ETIMEDOUT;
     return rc;
@@ -482,6 +486,12 @@ static ssize_t op_peek(iss_conn *c, char *buf, size_t len)
     n = len < c->rbuf.len ? len : c->rbuf.len;
     memcpy(buf, c->rbuf.data + c->rbuf.off, n);
     return n;
+}
+
+/* The socket's blocking mode was set (the blocking() method). */
+void iss_conn_mode_changed(iss_conn *c)
+{
+    iss_ssl_socket_mode_changed(c->ssl);
 }
 
 size_t iss_conn_pending(iss_conn *c)
@@ -762,6 +772,7 @@ static int op_shutdown(iss_conn *c, int fast, double timeout)
             break;
     }
     nonblock_end(c->fd, flags);
+    iss_ssl_socket_mode_changed(c->ssl);   /* as it was, or as set meanwhile */
     return rc;
 }
 

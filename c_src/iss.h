@@ -250,6 +250,7 @@ ssize_t iss_conn_peek(iss_conn *c, char *buf, size_t len);
 /* Writes at most len bytes; all=1 loops until everything is written (blocking). */
 ssize_t iss_conn_write(iss_conn *c, const char *buf, size_t len, int all);
 size_t iss_conn_pending(iss_conn *c);
+void iss_conn_mode_changed(iss_conn *c);
 /* Receive system calls the socket BIO has made (tests count them). */
 unsigned long iss_conn_socket_reads(iss_conn *c);
 /* poll() the socket for reading or writing; ISS_OK, ISS_TIMEOUT, ISS_EINTR. */

@@ -115,6 +115,7 @@ iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server);   /* no transport yet */
 int iss_ssl_set_socket(SSL *ssl, int fd);
 void iss_ssl_socket_nosignal(SSL *ssl, int on);
 void iss_ssl_socket_speculate(SSL *ssl, int on);
+void iss_ssl_socket_mode_changed(SSL *ssl);
 unsigned long iss_ssl_socket_reads(SSL *ssl);
 /* Waits until fd is readable/writable, at most ms (-1: no limit), without
  * missing a signal that arrives just before: 1 ready, 0 timeout, -1 error

@@ -12,6 +12,7 @@ use Test::More;
 use IO::Socket::SSL;
 use IO::Socket::INET;
 use Errno qw(EAGAIN EWOULDBLOCK);
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Socket qw(SOL_SOCKET SO_SNDBUF SO_RCVBUF);
 use Time::HiRes qw(time);
 
@@ -278,9 +279,40 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         my $nothing = $cli->readline;
         ok(!defined $nothing, "$version: non-blocking readline without data returns undef");
         ok(eagain(), "$version: ... with \$! EAGAIN (" . errtext() . ')');
+        # the would-block state is set in C (xs/glue.c): exactly what
+        # _io_fail sets, in $SSL_ERROR, $! and the socket's own error
+        $SSL_ERROR = undef;
+        my $r = sysread($cli, my $buf, 100);
+        ok(!defined $r && eagain(), "$version: sysread without data: undef, \$! EAGAIN (" . errtext() . ')');
+        is("$SSL_ERROR", 'SSL wants a read first', "$version: ... \$SSL_ERROR is SSL_WANT_READ as a string");
+        ok($SSL_ERROR == SSL_WANT_READ, "$version: ... and as a number");
+        is($cli->errstr, 'SSL wants a read first', "$version: ... the socket's errstr too");
+        ok($cli->errstr == SSL_WANT_READ, "$version: ... numerically SSL_WANT_READ");
         $write_all->($srv, "ial\nline two\n");
         is($read_line->(), "ial\n", "$version: non-blocking readline: rest of the line");
         is($read_line->(), "line two\n", "$version: non-blocking readline: next line");
+    }
+    # ---- back to blocking after a would-block -------------------------------
+    # The socket BIO remembers the non-blocking mode it saw at a would-block
+    # (no fcntl per would-block): blocking(1), or a raw fcntl, must make reads
+    # wait again, and a signal must still end the wait.
+    for my $how ('blocking(1)', 'fcntl') {
+        $cli->blocking(0);
+        my $r = sysread($cli, my $buf, 100);
+        ok(!defined $r && eagain(), "$version, $how: non-blocking sysread without data would block");
+        if ($how eq 'fcntl') {
+            my $fl = fcntl($cli, F_GETFL, 0) or die "F_GETFL: $!";
+            fcntl($cli, F_SETFL, $fl & ~O_NONBLOCK) or die "F_SETFL: $!";
+        } else {
+            $cli->blocking(1);
+        }
+        my $fired = 0;
+        local $SIG{ALRM} = sub { $fired++; $srv->syswrite("late") };
+        alarm 1;
+        my $n = $cli->read($buf, 4);
+        alarm 0;
+        is($buf, 'late', "$version, $how: read waits again, the alarm handler runs in the wait and its data arrives");
+        is($fired, 1, "$version, $how: ... the alarm fired once");
     }
     $cli->close(SSL_no_shutdown => 1);
     $srv->close(SSL_no_shutdown => 1);

@@ -244,12 +244,56 @@ void glue_clear_error(pTHX)
     SETERRNO(0, 0);
 }
 
+/* The value of the constant IO::Socket::SSL::SSL_WANT_READ/_WRITE. */
+static SV *want_value(pTHX_ my_cxt_t *cx, int for_write)
+{
+    if (!cx->want[for_write]) {
+        CV *cv = get_cv(for_write ? "IO::Socket::SSL::SSL_WANT_WRITE"
+                                  : "IO::Socket::SSL::SSL_WANT_READ", 0);
+        SV *v = cv ? cv_const_sv(cv) : NULL;
+        if (!v)
+            return NULL;
+        cx->want[for_write] = SvREFCNT_inc_simple_NN(v);
+    }
+    return cx->want[for_write];
+}
+
+/* _io_fail's would-block and EINTR cases, which a non-blocking loop meets
+ * on every pass: done here, without a Perl call. 0 when it must go to Perl. */
+static int io_fail_fast(pTHX_ SV *sock, int status, int saved)
+{
+    dMY_CXT;
+    SV *err = GvSVn(MY_CXT.ssl_error);
+    SV *want = want_value(aTHX_ &MY_CXT, status == ISS_WANT_WRITE);
+    if (!want)
+        return 0;
+    sv_setsv_mg(err, want);
+    if (status == ISS_EINTR) {
+        SETERRNO(EINTR, 0);
+        return 1;
+    }
+    SETERRNO(saved ? saved : EWOULDBLOCK, 0);
+    if (SvROK(sock) && SvTYPE(SvRV(sock)) == SVt_PVGV) {
+        /* ${*$self}{_SSL_last_err} = [$SSL_ERROR, 4] */
+        AV *av = newAV();
+        av_extend(av, 1);
+        av_store(av, 0, newSVsv(err));
+        av_store(av, 1, newSViv(4));
+        (void)hv_stores(GvHVn((GV *)SvRV(sock)), "_SSL_last_err", newRV_noinc((SV *)av));
+    }
+    return 1;
+}
+
 /* Calls IO::Socket::SSL::_io_fail($sock, $status, $what): sets $SSL_ERROR
  * and $! as the reference does for WANT_* and errors. */
 void glue_io_fail(pTHX_ SV *sock, int status, const char *what)
 {
     dSP;
     int saved = errno;
+    if ((status == ISS_WANT_READ || status == ISS_WANT_WRITE || status == ISS_EINTR)
+        && io_fail_fast(aTHX_ sock, status, saved))
+        return;
+    errno = saved;
     ENTER;
     SAVETMPS;
     PUSHMARK(SP);
@@ -812,6 +856,7 @@ static void init_cxt(pTHX_ my_cxt_t *cxt)
     SvPOK_only(cxt->line);
     SvREADONLY_on(cxt->line);
     cxt->ctx_list = NULL;
+    cxt->want[0] = cxt->want[1] = NULL;
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }
 

@@ -42,6 +42,8 @@ typedef struct {
     SV *line;           /* READLINE's result: pp_readline copies it at once, so one
                          * reused scalar, borrowing the connection's buffer, saves
                          * an allocation and a copy per line */
+    SV *want[2];        /* SSL_WANT_READ, SSL_WANT_WRITE (the constants' own values),
+                         * found at the first would-block */
 } my_cxt_t;
 
 void glue_boot(pTHX);

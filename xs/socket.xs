@@ -193,6 +193,17 @@ pending(SV *self)
   }
 
 void
+_mode_changed(SV *self)
+  PPCODE:
+  {
+    /* blocking() set the mode: the socket BIO looks again (c_src/biosock.c) */
+    iss_conn *c = glue_sock_conn(aTHX_ self);
+    if (c)
+        iss_conn_mode_changed(c);
+    XSRETURN_EMPTY;
+  }
+
+void
 _socket_reads(SV *self)
   PPCODE:
   {

@@ -1011,7 +1011,10 @@ sub blocking {
     if (my $outer = ${*$self}{_SSL_usebio_outer}) {
         return $outer->blocking(@_);
     }
-    return $self->SUPER::blocking(@_);
+    my $r = $self->SUPER::blocking(@_);
+    # the socket BIO remembers a non-blocking mode it saw (c_src/biosock.c)
+    $self->_mode_changed if @_;
+    return $r;
 }
 
 sub new_from_fd {
