@@ -1,47 +1,55 @@
 #!/usr/bin/perl
-# bench/worker.pl - runs ONE workload with whatever IO::Socket::SSL is first in
-# @INC and prints one line "RESULT <json>" on stdout.  Started by bench/bench.pl,
-# which selects the implementation via -I / PERL5LIB.  Not meant to be run by
-# hand, but you can:
-#   perl -Iblib/lib -Iblib/arch bench/worker.pl handshake certdir=/tmp/x version=TLSv1_3 secs=3
+# bench/worker.pl - runs ONE workload and prints one line "RESULT <json>" on
+# stdout.  Started by bench/bench.pl, which selects the implementation:
+#   IO::Socket::SSL   whichever is first in @INC (-I blib/... or PERL5LIB)
+#   tls=0             the same code on plain IO::Socket::INET sockets (the
+#                     "Perl without TLS" column); IO::Socket::SSL is not loaded
+# and how it is loaded:
+#   load=use          at compile time, before this script's own ops (default)
+#   load=require      at run time, after this script is compiled, as
+#                     HTTP::Tiny, LWP and Net::SMTP's starttls load it
+# You can run it by hand:
+#   perl -Iblib/lib -Iblib/arch bench/worker.pl handshake certdir=/tmp/x secs=3
+#   perl bench/worker.pl bulk tls=0 mib=256
+# The select workload needs the C clients: cclient=/path/to/limit (bench/limit.c).
 use strict;
 use warnings;
-# load=require: the module comes in at run time, after this script's own
-# print and readline ops are compiled, as HTTP::Tiny, LWP and Net::SMTP's
-# starttls load it; otherwise at compile time, as `use` does.
-BEGIN { require IO::Socket::SSL if !grep { $_ eq 'load=require' } @ARGV }
+my ($TLS, $LOAD, $MODULE);
+BEGIN {
+    my %a = map { /^([^=]+)=(.*)$/s ? ($1 => $2) : () } @ARGV;
+    $TLS    = ($a{tls} // 1) ? 1 : 0;
+    $LOAD   = $a{load} || 'use';
+    $MODULE = $TLS ? 'IO::Socket::SSL' : 'IO::Socket::INET';
+    die "load must be use or require\n" unless $LOAD =~ /^(use|require)$/;
+    if ($LOAD eq 'use') { (my $f = "$MODULE.pm") =~ s{::}{/}g; require $f }
+}
+# whether the module was there when the rest of this file was compiled
+my $LOADED_AT_COMPILE;
+BEGIN { $LOADED_AT_COMPILE = $INC{'IO/Socket/SSL.pm'} || $INC{'IO/Socket/INET.pm'} ? 1 : 0 }
 use Time::HiRes qw(time sleep);
 use JSON::PP ();
 use POSIX ();
-use Socket ();
 
 my $workload = shift @ARGV or die "usage: worker.pl WORKLOAD key=val...\n";
 my %o = map { /^([^=]+)=(.*)$/s ? ($1 => $2) : die "bad arg $_\n" } @ARGV;
 my $certdir = $o{certdir};
-require IO::Socket::SSL if ($o{load} || '') eq 'require';
+if ($LOAD eq 'require') { (my $f = "$MODULE.pm") =~ s{::}{/}g; require $f }
 my $watchdog = $o{timeout} || 120;
 
 my @kids;
 $SIG{ALRM} = sub { kill 'KILL', @kids if @kids; print STDERR "worker: watchdog ($watchdog s) fired in $workload\n"; POSIX::_exit(3) };
 alarm $watchdog;
 
-my %common_srv = (
-    LocalAddr     => '127.0.0.1',
-    LocalPort     => 0,
-    Listen        => 512,
-    ReuseAddr     => 1,
+my %srv_sock = (LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1024, ReuseAddr => 1);
+my %srv_ssl  = (
     SSL_server    => 1,
     SSL_cert_file => "$certdir/server.crt",
     SSL_key_file  => "$certdir/server.key",
+    ($o{version} ? (SSL_version => $o{version}) : ()),
 );
-my %common_cli = (
-    PeerAddr            => '127.0.0.1',
-    SSL_hostname        => 'localhost',
-    SSL_verifycn_name   => 'localhost',
-    SSL_verifycn_scheme => 'default',
-    SSL_verify_mode     => 1,              # SSL_VERIFY_PEER
-    SSL_ca_file         => "$certdir/ca.crt",
-);
+# per connection (host name to send and check) and per context (chain check)
+my %cli_conn = (SSL_hostname => 'localhost', SSL_verifycn_name => 'localhost', SSL_verifycn_scheme => 'default');
+my %cli_ctx  = (SSL_verify_mode => 1, SSL_ca_file => "$certdir/ca.crt");
 
 # CPU seconds (user + system) of this process: on a busy machine a rate per
 # CPU second says more about the code than one per wall-clock second.
@@ -49,8 +57,11 @@ sub cpu { my @t = times; $t[0] + $t[1] }
 
 sub result {
     my %r = @_;
-    $r{impl_version} = $IO::Socket::SSL::VERSION;
-    $r{impl_path}    = $INC{'IO/Socket/SSL.pm'};
+    $r{impl_version}      = $MODULE->VERSION;
+    $r{impl_path}         = $INC{ $TLS ? 'IO/Socket/SSL.pm' : 'IO/Socket/INET.pm' };
+    $r{ssl_loaded}        = $INC{'IO/Socket/SSL.pm'} // '';
+    $r{load}              = $LOAD;
+    $r{loaded_at_compile} = $LOADED_AT_COMPILE;
     print "RESULT ", JSON::PP->new->canonical->encode(\%r), "\n";
     exit 0;
 }
@@ -62,11 +73,19 @@ sub rss_kb {
     return undef;
 }
 
+sub err { $TLS ? "$! / $IO::Socket::SSL::SSL_ERROR" : "$!" }
+
+sub listener {
+    my %ssl = (%srv_ssl, @_);
+    my $srv = $TLS ? IO::Socket::SSL->new(%srv_sock, %ssl) : IO::Socket::INET->new(%srv_sock)
+        or die "server listen failed: " . err() . "\n";
+    return $srv;
+}
+
 # fork a server; $body->($listen_socket) runs in the child.  Returns port.
 sub start_server {
     my ($srv_args, $body) = @_;
-    my $srv = IO::Socket::SSL->new(%common_srv, %$srv_args)
-        or die "server listen failed: $IO::Socket::SSL::SSL_ERROR / $!\n";
+    my $srv = listener(%$srv_args);
     my $port = $srv->sockport;
     my $pid = fork // die "fork: $!";
     if (!$pid) {
@@ -77,7 +96,7 @@ sub start_server {
         POSIX::_exit(0);
     }
     push @kids, $pid;
-    close $srv;    # parent does not need the listener (close w/o SSL shutdown on a listener is fine)
+    close $srv;    # the parent does not need the listener
     return ($port, $pid);
 }
 
@@ -86,10 +105,21 @@ sub stop_servers {
     @kids = ();
 }
 
+# a client context to share between connections (SSL_reuse_ctx)
+sub client_ctx {
+    return undef unless $TLS;
+    return IO::Socket::SSL::SSL_Context->new(%cli_ctx, @_)
+        || die "client context: $IO::Socket::SSL::SSL_ERROR\n";
+}
+
+# a client connection; with $ctx it shares that context, else it makes its own
 sub connect_cli {
-    my ($port, %extra) = @_;
-    my $c = IO::Socket::SSL->new(%common_cli, PeerPort => $port, %extra)
-        or die "client connect failed: $IO::Socket::SSL::SSL_ERROR / $!\n";
+    my ($port, $ctx, %extra) = @_;
+    my $c = $TLS
+        ? IO::Socket::SSL->new(PeerAddr => '127.0.0.1', PeerPort => $port, %cli_conn,
+            ($ctx ? (SSL_reuse_ctx => $ctx) : %cli_ctx), %extra)
+        : IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
+    $c or die "client connect failed: " . err() . "\n";
     return $c;
 }
 
@@ -98,41 +128,116 @@ sub write_all {
     my $off = 0; my $len = length $buf;
     while ($off < $len) {
         my $n = $s->syswrite($buf, $len - $off, $off);
-        die "syswrite failed: $! / $IO::Socket::SSL::SSL_ERROR\n" unless defined $n && $n > 0;
+        die "syswrite failed: " . err() . "\n" unless defined $n && $n > 0;
         $off += $n;
     }
 }
 
+sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
+
 # ---------------------------------------------------------------------------
 my %W;
 
-# Full handshakes/s, fresh client context per connection (the normal
-# IO::Socket::SSL->new usage), no session reuse.  Server: accept + close.
-# Client: connect (verifies chain + hostname 'localhost'), read to EOF
-# (consumes TLS1.3 tickets + close_notify), close.
+# Server speaks first (SMTPS/IMAPS/POP3S): it prints a banner line right after
+# the handshake.  The client times from the end of its handshake (new returned)
+# to the first line read with <$sock>; median over n connections.
+$W{latency} = sub {
+    my $n = $o{n} || 20;
+    my ($port) = start_server({}, sub {
+        my $srv = shift;
+        while (1) {
+            my $c = $srv->accept or next;
+            print $c "220 localhost ESMTP bench ready\r\n";
+            1 while $c->sysread(my $buf, 1024);
+            $c->close;
+        }
+    });
+    my $ctx = client_ctx();
+    my @ms;
+    for (1 .. $n) {
+        my $c = connect_cli($port, $ctx);
+        my $t0 = time;
+        my $line = <$c>;
+        push @ms, (time - $t0) * 1000;
+        die "no banner\n" unless defined $line && $line =~ /^220 /;
+        $c->close;
+    }
+    stop_servers();
+    my @s = sort { $a <=> $b } @ms;
+    my $sum = 0; $sum += $_ for @ms;
+    result(value => median(@ms), unit => 'ms', n => $n, min => $s[0], max => $s[-1], mean => $sum / $n);
+};
+
+# Memory per idle connection, one shared context on each side.  Each side
+# measures its own RSS (/proc/self/status VmRSS) after one warm-up connection
+# and after `conns` more, every one idle: handshake done, one sync byte read,
+# nothing pending.  The server reports its numbers through a pipe.
+$W{memory} = sub {
+    my $conns = $o{conns} || 1000;
+    my $own = ($o{ctx} || 'shared') eq 'own';
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my ($port) = start_server({}, sub {
+        my $srv = shift;
+        close $rd;
+        my ($r0, @keep);
+        while (@keep <= $conns) {
+            my $c = $srv->accept or next;
+            write_all($c, 'x');
+            push @keep, $c;
+            $r0 = rss_kb() if @keep == 1;
+        }
+        my $r1 = rss_kb();
+        syswrite $wr, "$r0 $r1\n";
+        sleep 1 while 1;
+    });
+    close $wr;
+    my $ctx = $own ? undef : client_ctx();
+    my ($c0, @keep);
+    for (0 .. $conns) {
+        my $c = connect_cli($port, $ctx);
+        $c->sysread(my $buf, 1) == 1 or die "sync read failed: " . err() . "\n";
+        push @keep, $c;
+        $c0 = rss_kb() if !$_;
+    }
+    my $c1 = rss_kb();
+    my ($s0, $s1) = split ' ', (<$rd> // die "no report from the server\n");
+    stop_servers();
+    result(value => ($c1 - $c0) / $conns, unit => 'KiB/conn',
+           client_kib => ($c1 - $c0) / $conns, server_kib => ($s1 - $s0) / $conns,
+           client_rss_before => $c0, client_rss_after => $c1,
+           server_rss_before => $s0, server_rss_after => $s1, conns => $conns,
+           ctx => $own ? 'own' : 'shared');
+};
+
+# Handshakes/s.  Server (listener's context): accept + close.  Client: one
+# shared context (ctx=own: a fresh one per connection, the plain
+# IO::Socket::SSL->new usage); connect (verifies chain + host name
+# 'localhost'), read to EOF (takes the TLS 1.3 tickets and the close_notify),
+# close.  resume=1: the client context has a session cache, so each
+# connection resumes the session of the one before.
 $W{handshake} = sub {
-    my $ver  = $o{version} || 'TLSv1_3';
-    my $secs = $o{secs} || 3;
-    my ($port) = start_server({ SSL_version => $ver }, sub {
+    my $secs   = $o{secs} || 3;
+    my $resume = $o{resume} || 0;
+    my $own    = ($o{ctx} || 'shared') eq 'own';
+    my ($port) = start_server({}, sub {
         my $srv = shift;
         while (1) {
             my $c = $srv->accept or next;
             $c->close;
         }
     });
+    my $ctx = $own ? undef : client_ctx($resume ? (SSL_session_cache_size => 16) : ());
     # guard: verification must really be on (a wrong name has to fail)
-    my $bad = IO::Socket::SSL->new(%common_cli, PeerPort => $port,
-        SSL_hostname => 'wrong.example', SSL_verifycn_name => 'wrong.example');
+    my $bad = IO::Socket::SSL->new(PeerAddr => '127.0.0.1', PeerPort => $port, %cli_ctx,
+        SSL_hostname => 'wrong.example', SSL_verifycn_name => 'wrong.example', SSL_verifycn_scheme => 'default');
     my $enforced = $bad ? 0 : 1;
     undef $bad;
     my ($n, $reused, $got_ver) = (0, 0, undef);
     my $buf;
     my $t0 = time; my $t;
     do {
-        my $c = connect_cli($port);
-        if (!defined $got_ver) {
-            $got_ver = eval { $c->get_sslversion } // '?';
-        }
+        my $c = connect_cli($port, $ctx);
+        $got_ver //= eval { $c->get_sslversion } // '?';
         $reused++ if eval { $c->get_session_reused };
         1 while $c->sysread($buf, 1024);
         $c->close;
@@ -142,7 +247,8 @@ $W{handshake} = sub {
     my $el = $t - $t0;
     stop_servers();
     result(value => $n / $el, unit => 'handshakes/s', n => $n, elapsed => $el,
-           negotiated => $got_ver, reused => $reused, verify_enforced => $enforced);
+           negotiated => $got_ver, reused => $reused, verify_enforced => $enforced,
+           ctx => $own ? 'own' : 'shared');
 };
 
 # Bulk throughput: server syswrites 16 KiB chunks, client sysreads 16 KiB,
@@ -153,7 +259,7 @@ $W{bulk} = sub {
     my $chunk = 16384;
     my ($port) = start_server({}, sub {
         my $srv = shift;
-        my $c = $srv->accept or die "accept: $IO::Socket::SSL::SSL_ERROR\n";
+        my $c = $srv->accept or die "accept: " . err() . "\n";
         my $data = 'x' x $chunk;
         my $left = $total;
         while ($left > 0) {
@@ -164,21 +270,20 @@ $W{bulk} = sub {
         $c->close;
     });
     my $c = connect_cli($port);
-    my $ver = eval { $c->get_sslversion } // '?';
-    my $cipher = eval { $c->get_cipher } // '?';
+    my $ver = $TLS ? eval { $c->get_sslversion } // '?' : 'plain';
+    my $cipher = $TLS ? eval { $c->get_cipher } // '?' : undef;
     my ($got, $buf) = (0, '');
     my $t0 = time;
     while ($got < $total) {
         my $n = $c->sysread($buf, $chunk);
-        die "client sysread: " . (defined $n ? 'EOF' : "$! $IO::Socket::SSL::SSL_ERROR") . " after $got bytes\n"
-            unless $n;
+        die "client sysread: " . (defined $n ? 'EOF' : err()) . " after $got bytes\n" unless $n;
         $got += $n;
     }
     my $el = time - $t0;
     $c->close;
     stop_servers();
     result(value => $mib / $el, unit => 'MiB/s', bytes => $got, elapsed => $el,
-           negotiated => $ver, cipher => $cipher);
+           negotiated => $ver, ($cipher ? (cipher => $cipher) : ()));
 };
 
 sub make_lines_block {
@@ -193,7 +298,7 @@ $W{readline} = sub {
     my ($line, $block, $per) = make_lines_block();
     my ($port) = start_server({}, sub {
         my $srv = shift;
-        my $c = $srv->accept or die "accept: $IO::Socket::SSL::SSL_ERROR\n";
+        my $c = $srv->accept or die "accept: " . err() . "\n";
         my $left = $lines;
         while ($left > 0) {
             my $k = $left < $per ? $left : $per;
@@ -203,7 +308,7 @@ $W{readline} = sub {
         $c->close;
     });
     my $sock = connect_cli($port);
-    my ($n, $bytes, $bad) = (0, 0, 0);
+    my ($n, $bytes) = (0, 0);
     my $t0 = time;
     my $c0 = cpu();
     while (defined(my $l = <$sock>)) {
@@ -220,15 +325,16 @@ $W{readline} = sub {
         cpu => $cpu, cpu_rate => $cpu > 0 ? $n / $cpu : undef);
 };
 
-# print: client does print $sock $line N times; server drains with sysread and
-# acks once it has everything; timed on the client until the ack arrives.
+# print: client does print $sock $line N times (one record, on plain sockets
+# one write(2) - IO::Socket turns autoflush on - per line); server drains with
+# sysread and acks once it has everything; timed on the client until the ack.
 $W{print} = sub {
     my $lines = $o{lines} || 1_000_000;
     my $total = $lines * 60;
     my ($line) = make_lines_block();
     my ($port) = start_server({}, sub {
         my $srv = shift;
-        my $c = $srv->accept or die "accept: $IO::Socket::SSL::SSL_ERROR\n";
+        my $c = $srv->accept or die "accept: " . err() . "\n";
         my ($got, $buf) = (0, '');
         while ($got < $total) {
             my $n = $c->sysread($buf, 65536);
@@ -243,7 +349,7 @@ $W{print} = sub {
     my $t0 = time;
     my $c0 = cpu();
     for (1 .. $lines) {
-        print $sock $line or die "print failed: $! $IO::Socket::SSL::SSL_ERROR\n";
+        print $sock $line or die "print failed: " . err() . "\n";
     }
     my $cpu = cpu() - $c0;
     my ($ack, $buf) = ('', '');
@@ -259,42 +365,64 @@ $W{print} = sub {
         cpu => $cpu, cpu_rate => $cpu > 0 ? $lines / $cpu : undef);
 };
 
-# Memory per idle connection.  One warm-up connection first, then N
-# connections held open (each with its own client context, i.e. plain
-# IO::Socket::SSL->new), RSS delta / N for client and server.
-$W{memory} = sub {
-    my $conns = $o{conns} || 200;
-    my ($port, $spid) = start_server({}, sub {
-        my $srv = shift;
-        my @keep;
-        while (1) {
-            my $c = $srv->accept or next;
-            write_all($c, "x");          # sync: client knows accept finished
-            push @keep, $c;
+# select() loop server: this process is the server under test, one select()
+# over the listener and every connection, echoing each message (sysread, then
+# what pending() still holds, then syswrite).  The clients are the C program
+# (cclient=, bench/limit.c "selectclient"), a separate process: conns
+# connections, one 32-byte message in flight on each; it counts round trips.
+$W{select} = sub {
+    my $conns = $o{conns} || 16;
+    my $cclient = $o{cclient} or die "select needs cclient=PATH (bench/limit.c)\n";
+    my $l = listener();
+    my $port = $l->sockport;
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $rd; close $l;
+        open STDOUT, '>&', $wr or die;
+        { exec $cclient, 'selectclient', "port=$port", "conns=$conns", "secs=" . ($o{secs} || 3),
+            "tls=$TLS", "certdir=$certdir", "timeout=$watchdog" }
+        POSIX::_exit(127);
+    }
+    push @kids, $pid;
+    close $wr;
+    my $lfn = fileno $l;
+    my (%c, $seen);
+    my $rin = '';
+    vec($rin, $lfn, 1) = 1;
+    $seen = 0;
+    my $c0 = cpu();
+    while ($seen < $conns || %c) {
+        select(my $rout = $rin, undef, undef, undef) > 0 or next;
+        if ($seen < $conns && vec($rout, $lfn, 1)) {
+            my $c = $l->accept or next;
+            $c{ fileno $c } = $c;
+            vec($rin, fileno $c, 1) = 1;
+            vec($rin, $lfn, 1) = 0 if ++$seen == $conns;
         }
-    });
-    my $buf;
-    {   # warm-up: lazy initialisation, first context etc.
-        my $c = connect_cli($port);
-        $c->sysread($buf, 1) or die "warm-up read failed\n";
-        $c->close;
+        for my $fn (keys %c) {
+            next unless vec($rout, $fn, 1);
+            my $c = $c{$fn};
+            my $n = $c->sysread(my $buf, 4096);
+            if (!$n) {
+                vec($rin, $fn, 1) = 0;
+                delete $c{$fn};
+                $c->close;
+                next;
+            }
+            if ($TLS) { $c->sysread($buf, 4096, length $buf) while $c->pending }
+            write_all($c, $buf);
+        }
     }
-    sleep 0.2;
-    my ($c0, $s0) = (rss_kb(), rss_kb($spid));
-    my @conns;
-    for (1 .. $conns) {
-        my $c = connect_cli($port);
-        $c->sysread($buf, 1) or die "sync read failed\n";
-        push @conns, $c;
-    }
-    sleep 0.2;
-    my ($c1, $s1) = (rss_kb(), rss_kb($spid));
-    $_->close for @conns;
-    stop_servers();
-    result(value => ($c1 - $c0) / $conns, unit => 'KiB/conn (client)',
-           server_kib_per_conn => ($s1 - $s0) / $conns,
-           client_rss_before => $c0, client_rss_after => $c1,
-           server_rss_before => $s0, server_rss_after => $s1, conns => $conns);
+    my $cpu = cpu() - $c0;
+    my $out = do { local $/; <$rd> } // '';
+    waitpid $pid, 0;
+    @kids = ();
+    my ($json) = $out =~ /^RESULT (.*)$/m or die "no result from the C clients (status $?)\n";
+    my $r = JSON::PP->new->decode($json);
+    result(value => $r->{value}, unit => 'round trips/s', round_trips => $r->{round_trips},
+        elapsed => $r->{elapsed}, conns => $conns, server_cpu => $cpu,
+        cpu_rate => $cpu > 0 ? $r->{round_trips} / $cpu : undef);
 };
 
 # Context creation using the default CA store (no SSL_ca_file/SSL_ca_path).
@@ -316,4 +444,5 @@ $W{context} = sub {
 };
 
 my $w = $W{$workload} or die "unknown workload '$workload' (known: @{[sort keys %W]})\n";
+die "$workload needs TLS\n" if !$TLS && $workload =~ /^(handshake|latency|context)$/;
 $w->();
