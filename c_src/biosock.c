@@ -43,6 +43,7 @@ typedef struct {
     int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
     int speculate;                    /* record types are visible: fetch next headers */
     int nonblock;                     /* O_NONBLOCK was seen at the last would-block */
+    int sent_last;                    /* the last bytes moved were written, not read */
     unsigned long reads;              /* receive system calls made, for tests */
     int eof;
     int framing_lost;                 /* stream is not TLS records: no speculation */
@@ -237,6 +238,8 @@ static int sb_read(BIO *b, char *out, int len)
     iov[1].iov_len = HDR_LEN;
     errno = 0;
     r = sock_readv(s, iov, may_speculate(s, (size_t)len) ? 2 : 1);
+    if (r > 0)
+        s->sent_last = 0;
     if (r <= 0) {
         if (r == 0)
             s->eof = 1;
@@ -262,6 +265,8 @@ static int sb_write(BIO *b, const char *buf, int len)
         return 0;
     errno = 0;
     r = sock_write(s, buf, (size_t)len);
+    if (r > 0)
+        s->sent_last = 1;
     if (r <= 0 && BIO_sock_should_retry((int)r))
         BIO_set_retry_write(b);
     return (int)r;
@@ -377,6 +382,15 @@ void iss_ssl_socket_speculate(SSL *ssl, int on)
     sockbio *s = our_bio(ssl);
     if (s)
         s->speculate = on;
+}
+
+/* Whether a handshake's last flight was ours: the peer's answer to a
+ * flight carries the ACK of all of it, so after a read nothing of ours is
+ * unacknowledged and Nagle holds no write back (conn.c first_write_push). */
+int iss_ssl_socket_sent_last(SSL *ssl)
+{
+    sockbio *s = our_bio(ssl);
+    return s ? s->sent_last : 1;
 }
 
 unsigned long iss_ssl_socket_reads(SSL *ssl)
