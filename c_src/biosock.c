@@ -39,10 +39,11 @@
 
 typedef struct {
     int fd;
-    int is_sock;                      /* recvmsg/send with flags work on it */
+    int not_sock;                     /* recvmsg/send said ENOTSOCK: readv/write */
     int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
     int speculate;                    /* record types are visible: fetch next headers */
     int nonblock;                     /* O_NONBLOCK was seen at the last would-block */
+    int sent_last;                    /* the last bytes moved were written, not read */
     unsigned long reads;              /* receive system calls made, for tests */
     int eof;
     int framing_lost;                 /* stream is not TLS records: no speculation */
@@ -150,15 +151,21 @@ static int io_flags(const sockbio *s)
 static ssize_t sock_readv(sockbio *s, struct iovec *iov, int n)
 {
     ssize_t r;
+    int saved = errno;
     s->reads++;
-    if (!s->is_sock)
-        return readv(s->fd, iov, n);
     for (;;) {
         struct msghdr m;
+        if (s->not_sock)
+            return readv(s->fd, iov, n);
         memset(&m, 0, sizeof m);
         m.msg_iov = iov;
         m.msg_iovlen = (size_t)n;
         r = recvmsg(s->fd, &m, io_flags(s));
+        if (r < 0 && errno == ENOTSOCK) {
+            s->not_sock = 1;      /* a pipe or file: found out once, see BIO_C_SET_FD */
+            errno = saved;        /* nobody is to see this ENOTSOCK in $! */
+            continue;
+        }
         if (r >= 0 || s->nonblock || !wait_blocking(s, 1))
             return r;
         s->reads++;               /* the retry after the wait */
@@ -193,10 +200,16 @@ static ssize_t plain_write_nosignal(int fd, const char *buf, size_t len)
 static ssize_t sock_write(sockbio *s, const char *buf, size_t len)
 {
     ssize_t r;
-    if (!s->is_sock)
-        return s->nosignal ? plain_write_nosignal(s->fd, buf, len) : write(s->fd, buf, len);
+    int saved = errno;
     for (;;) {
+        if (s->not_sock)
+            return s->nosignal ? plain_write_nosignal(s->fd, buf, len) : write(s->fd, buf, len);
         r = send(s->fd, buf, len, io_flags(s) | (s->nosignal ? MSG_NOSIGNAL : 0));
+        if (r < 0 && errno == ENOTSOCK) {
+            s->not_sock = 1;
+            errno = saved;
+            continue;
+        }
         if (r >= 0 || s->nonblock || !wait_blocking(s, 0))
             return r;
     }
@@ -225,6 +238,8 @@ static int sb_read(BIO *b, char *out, int len)
     iov[1].iov_len = HDR_LEN;
     errno = 0;
     r = sock_readv(s, iov, may_speculate(s, (size_t)len) ? 2 : 1);
+    if (r > 0)
+        s->sent_last = 0;
     if (r <= 0) {
         if (r == 0)
             s->eof = 1;
@@ -250,6 +265,8 @@ static int sb_write(BIO *b, const char *buf, int len)
         return 0;
     errno = 0;
     r = sock_write(s, buf, (size_t)len);
+    if (r > 0)
+        s->sent_last = 1;
     if (r <= 0 && BIO_sock_should_retry((int)r))
         BIO_set_retry_write(b);
     return (int)r;
@@ -265,11 +282,9 @@ static long sb_ctrl(BIO *b, int cmd, long num, void *ptr)
         /* a new descriptor (or -1 to cut a dying connection off): start over */
         memset(s, 0, sizeof *s);
         s->fd = ptr ? *(int *)ptr : -1;
-        if (s->fd >= 0) {
-            int type;
-            socklen_t l = sizeof type;
-            s->is_sock = getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0;
-        }
+        /* Socket or not is found out by the first recvmsg/send: ENOTSOCK,
+         * which changes nothing, moves it to readv/write for good. Asking
+         * getsockopt(SO_TYPE) here cost a system call per connection. */
         BIO_set_shutdown(b, (int)num);
         BIO_set_init(b, 1);
         return 1;
@@ -367,6 +382,15 @@ void iss_ssl_socket_speculate(SSL *ssl, int on)
     sockbio *s = our_bio(ssl);
     if (s)
         s->speculate = on;
+}
+
+/* Whether a handshake's last flight was ours: the peer's answer to a
+ * flight carries the ACK of all of it, so after a read nothing of ours is
+ * unacknowledged and Nagle holds no write back (conn.c first_write_push). */
+int iss_ssl_socket_sent_last(SSL *ssl)
+{
+    sockbio *s = our_bio(ssl);
+    return s ? s->sent_last : 1;
 }
 
 unsigned long iss_ssl_socket_reads(SSL *ssl)

@@ -197,12 +197,15 @@ static int status_of(iss_conn *c, int r)
  * it is, and a peer with nothing to say delays its ACK (40 ms on Linux): every
  * server that speaks first (SMTP, IMAP, POP3, FTP banners) stalled that long.
  * So TCP_NODELAY is on from the end of the handshake until the first write
- * has gone out, then the socket's own setting is back. */
+ * has gone out, then the socket's own setting is back. Only the side that
+ * sent the last flight needs it: the other one has read the peer's answer,
+ * which acknowledged all it sent, and Nagle holds nothing back there (a
+ * TLS 1.2 resumed server, a TLS 1.2 full client: three system calls less). */
 static void first_write_push_begin(iss_conn *c)
 {
     int v = 0, on = 1;
     socklen_t l = sizeof v;
-    if (c->fd < 0 || c->push_first_write)
+    if (c->fd < 0 || c->push_first_write || !iss_ssl_socket_sent_last(c->ssl))
         return;
     if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &l) != 0 || v)
         return;                   /* not TCP, or the user turned Nagle off */

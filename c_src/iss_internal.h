@@ -117,6 +117,9 @@ void iss_ssl_socket_nosignal(SSL *ssl, int on);
 void iss_ssl_socket_speculate(SSL *ssl, int on);
 void iss_ssl_socket_mode_changed(SSL *ssl);
 unsigned long iss_ssl_socket_reads(SSL *ssl);
+/* 1 when the last bytes moved on the socket were ours (sent, not yet
+ * answered), or when it is not our BIO; 0 after the peer's bytes came. */
+int iss_ssl_socket_sent_last(SSL *ssl);
 /* Waits until fd is readable/writable, at most ms (-1: no limit), without
  * missing a signal that arrives just before: 1 ready, 0 timeout, -1 error
  * (errno EINTR when a signal is pending or arrived). */

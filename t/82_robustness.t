@@ -247,4 +247,28 @@ SKIP: {
     pass('the cache frees its sessions once, in its own thread');
 }
 
+# ---- descriptors that are not sockets: the socket BIO finds out from the
+# first recvmsg/send (ENOTSOCK) and goes on with readv/write; that ENOTSOCK
+# never shows in $! ----
+{
+    open my $null, '+<', '/dev/null' or die "/dev/null: $!";
+    $! = 0;
+    my $ok = IO::Socket::SSL->start_SSL($null, @ca, Timeout => 5);
+    my $err = $!;
+    ok(!$ok, 'TLS client on /dev/null: the handshake fails');
+    like($SSL_ERROR, qr/eof/i, '... the ClientHello was written and the read saw EOF');
+    isnt($err + 0, POSIX::ENOTSOCK(), '... $! is not ENOTSOCK');
+
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    syswrite($wr, "GARBAGE!" x 8) or die "pipe write: $!";
+    close $wr;
+    $! = 0;
+    $ok = IO::Socket::SSL->start_SSL($rd, SSL_server => 1,
+        SSL_cert_file => cert('server-chain.pem'), SSL_key_file => cert('server-key.pem'));
+    $err = $!;
+    ok(!$ok, 'TLS server on a pipe of garbage: the handshake fails');
+    like($SSL_ERROR, qr/wrong version number|unknown protocol|http request/i, '... on what it read from the pipe');
+    isnt($err + 0, POSIX::ENOTSOCK(), '... $! is not ENOTSOCK');
+}
+
 done_testing;

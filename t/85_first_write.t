@@ -91,6 +91,42 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         my ($st, $r) = wait_child($pid, 60);
         is($r->{req5}, "GET / HTTP/1.0\r\n", "$version client first: requests arrived");
     }
+    # ---- resumed sessions, both sides speak first: in TLS 1.2 the server
+    # reads the client's Finished last (it needs no push), the client sends
+    # it last ----
+    {
+        my $n = 4;
+        my ($pid, $port) = fork_server(ssl_listener(SSL_version => $version), sub {
+            my $l = shift;
+            for my $i (1 .. $n) {
+                my $c = $l->accept or die "accept: $SSL_ERROR";
+                print $c "220 banner\r\n";
+                report("unsent$i" => unsent($c));
+                <$c>;
+                print $c "ok\n";
+                <$c>;
+            }
+        }, timeout => 60);
+        my $ctx = IO::Socket::SSL::SSL_Context->new(@ca, SSL_version => $version,
+            SSL_session_cache_size => 4) or die "context: $SSL_ERROR";
+        my (@unsent, @reused);
+        for my $i (1 .. $n) {
+            my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+                SSL_hostname => 'localhost', SSL_reuse_ctx => $ctx) or die "connect: $SSL_ERROR";
+            is(scalar <$c>, "220 banner\r\n", "$version resumed #$i: banner");
+            push @reused, $c->get_session_reused ? 1 : 0;
+            print $c "REQ\n";
+            push @unsent, unsent($c);
+            is(scalar <$c>, "ok\n", "$version resumed #$i: answer");
+            print $c "bye\n";
+            close $c;
+        }
+        my ($st, $r) = wait_child($pid, 60);
+        is("@reused[1 .. $n - 1]", join(' ', (1) x ($n - 1)), "$version: the later connections resumed");
+        is(join(',', map { $r->{"unsent$_"} } 1 .. $n), join(',', (0) x $n),
+            "$version resumed, server first: each banner left at once");
+        is("@unsent", join(' ', (0) x $n), "$version resumed: each request left at once");
+    }
     # ---- a user who turned Nagle off keeps it off ----
     {
         my ($pid, $port) = fork_server(ssl_listener(SSL_version => $version), sub {
