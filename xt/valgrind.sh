@@ -93,7 +93,7 @@ my $kind_re = qr{^(Invalid (?:read|write|free)|Mismatched free|Conditional jump|
 # (no symbols in Debian's build), then glibc's start_thread, then clone
 my $ithread_re = qr{/auto/threads/threads\.so\)\s*\n\s*by 0x[0-9A-F]+: start_thread \([^)]*\)\s*\n\s*by 0x[0-9A-F]+: clone\b[^\n]*\s*\z}i;
 my ($ours, $other, $procs, $lost_ours, $artefacts) = (0, 0, 0, 0, 0);
-my %seen;
+my (%seen, @per_file);
 for my $t (@tests) {
     (my $name = $t) =~ s{.*/}{}; $name =~ s{\.t$}{};
     my (%text, %parent, %command);
@@ -107,6 +107,7 @@ for my $t (@tests) {
         ($parent{$pid}) = $text =~ /^Parent PID: (\d+)/m;
         ($command{$pid}) = $text =~ /^Command: (.*)/m;
     }
+    my @before = ($procs, $ours, $other, $artefacts);
     for my $pid (sort { $a <=> $b } keys %text) {
         $procs++;
         my $ppid = $parent{$pid};
@@ -140,7 +141,12 @@ for my $t (@tests) {
             }
         }
     }
+    my ($p, $o, $e, $a) = ($procs - $before[0], $ours - $before[1],
+        $other - $before[2], $artefacts - $before[3]);
+    push @per_file, sprintf "   %-36s %4d logs  %3d ours  %3d elsewhere%s\n", $t,
+        $p, $o, $e, $a ? "  $a inherited across fork" : '';
 }
+print "\n== per file:\n", @per_file;
 print "\n== valgrind: $procs process logs; $ours error(s)/leak(s) in our frames"
     . " ($lost_ours definite leaks); $other elsewhere (perl/OpenSSL, not failing)"
     . ($artefacts ? "; $artefacts inherited from a thread across fork (not failing)" : '')
