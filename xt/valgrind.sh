@@ -108,8 +108,15 @@ for my $t (@tests) {
         ($command{$pid}) = $text =~ /^Command: (.*)/m;
     }
     my @before = ($procs, $ours, $other, $artefacts);
+    # processes whose leak check never ended: killed (tests KILL servers
+    # they are done with; the errors they logged still count) or, for the
+    # header-only ones, also a fork that exec'd a program not traced
+    my ($unchecked, $cut) = (0, 0);
     for my $pid (sort { $a <=> $b } keys %text) {
         $procs++;
+        if ($text{$pid} !~ /^ERROR SUMMARY:/m) {
+            $text{$pid} =~ /^HEAP SUMMARY:/m ? $cut++ : $unchecked++;
+        }
         my $ppid = $parent{$pid};
         my $forked_beside_thread = $FORK_BESIDE_THREAD{$name}
             && defined $ppid && exists $text{$ppid}
@@ -143,8 +150,9 @@ for my $t (@tests) {
     }
     my ($p, $o, $e, $a) = ($procs - $before[0], $ours - $before[1],
         $other - $before[2], $artefacts - $before[3]);
-    push @per_file, sprintf "   %-36s %4d logs  %3d ours  %3d elsewhere%s\n", $t,
-        $p, $o, $e, $a ? "  $a inherited across fork" : '';
+    push @per_file, sprintf "   %-36s %4d logs  %3d ours  %3d elsewhere%s%s\n", $t,
+        $p, $o, $e, $a ? "  $a inherited across fork" : '',
+        ($unchecked || $cut) ? "  (no leak check: $unchecked killed or exec'd an untraced program, $cut killed during it)" : '';
 }
 print "\n== per file:\n", @per_file;
 print "\n== valgrind: $procs process logs; $ours error(s)/leak(s) in our frames"
