@@ -18,8 +18,19 @@
 #   VG_ANALYZE_ONLY=1     run nothing: judge the logs already in VG_LOGDIR
 #                         (for the given test files, or all t/*.t)
 #
-# Forked children are always followed (fork is not exec); exec'ed perls are
-# traced too, the openssl / shell / other tools are not.
+# Forked children are always followed (fork is not exec); exec'ed programs
+# are traced too (perl, nginx, slapd, pure-ftpd, make, gcc: their own leaks
+# count as "elsewhere"), openssl / shells / curl / gnutls / env are not.
+#
+# Whole suite, 2026-12-06 (about 65 min of wall-clock, one file at a time,
+# 2 cores shared): no error or leak in our frames after t/61's fix; t/80's
+# child forked beside a thread: inherited blocks, see the rule below.
+# Failing under valgrind for its slowness only (bounds on wall-clock or CPU
+# time, or a timeout of a tool; no valgrind report behind them): t/50 (200
+# non-blocking clients within 25 s), t/54 test 40 (CPU for 10 MB), t/82
+# test 12 (the scaled alarm against the peer's unscaled 10 s), t/98's cpanm
+# configure step. t/87 test 3 fails too: memcheck's own strdup replaces the
+# test's LD_PRELOAD one (as ASan's does), so the failure is not injected.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
