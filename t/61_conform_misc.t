@@ -114,6 +114,22 @@ sub client {
     is($IO::Socket::SSL::SSL_ERROR, undef, '... $SSL_ERROR undef');
     is(IO::Socket::SSL->errstr, '', '... errstr empty');
     is($! + 0, 0, '... $! 0');
+    {
+        # debug level 3: the reference dies inside connect, so it never says
+        # "done Net::SSLeay::connect" for this handshake
+        my @dbg;
+        local $IO::Socket::SSL::DEBUG = 3;
+        local $SIG{__WARN__} = sub { push @dbg, @_ };
+        open(my $olderr, '>&', \*STDERR) or die $!;
+        close STDERR;
+        open(STDERR, '>', \my $buf) or die $!;
+        eval { client(%bad, SSL_verifycn_name => 'localhost') };
+        close STDERR;
+        open(STDERR, '>&', $olderr) or die $!;
+        my $out = join('', $buf // '', @dbg);
+        like($out, qr/call Net::SSLeay::connect/, 'debug 3: the handshake call is shown');
+        unlike($out, qr/done Net::SSLeay::connect/, '... but no "done" line before the die, as the reference');
+    }
     my $plain = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
     $c = eval { IO::Socket::SSL->start_SSL($plain, SSL_ca_file => "$cafile", %bad, SSL_verifycn_name => 'localhost') };
     like($@, qr/^scheme nonesuch not defined at /, 'start_SSL: dies');

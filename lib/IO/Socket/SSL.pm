@@ -751,7 +751,9 @@ sub connect_SSL {
     # (the texts of the reference's debug output, which names its binding)
     $DEBUG >= 3 && DEBUG('call Net::SSLeay::connect');
     my $rc = $conn->handshake($timeout);
-    $DEBUG >= 3 && DEBUG('done Net::SSLeay::connect -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
+    # (not after a name check that died: the reference dies inside connect)
+    $DEBUG >= 3 && !exists ${*$self}{_SSL_verify_died}
+        && DEBUG('done Net::SSLeay::connect -> ' . ($rc == 0 ? 1 : $rc == _ISS_WANT_READ || $rc == _ISS_WANT_WRITE ? -1 : 0));
     return _busy('connect_SSL') if $rc == _ISS_BUSY;
     return _handshake_failed($self, $rc, $conn, 'connect') if $rc != 0;
 
