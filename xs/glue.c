@@ -258,19 +258,22 @@ static SV *want_value(pTHX_ my_cxt_t *cx, int for_write)
     return cx->want[for_write];
 }
 
-/* _io_fail's would-block and EINTR cases, which a non-blocking loop meets
- * on every pass: done here, without a Perl call. 0 when it must go to Perl. */
-static int io_fail_fast(pTHX_ SV *sock, int status, int saved)
+/* Would-block and EINTR, which a non-blocking loop meets on every pass:
+ * $SSL_ERROR, $! and (would-block) the socket's _SSL_last_err, set here
+ * without a Perl call. The one place for these cases: _io_fail in Perl
+ * calls it too (_Lib::io_wait_status). */
+void glue_io_wait_status(pTHX_ SV *sock, int status, int saved)
 {
     dMY_CXT;
     SV *err = GvSVn(MY_CXT.ssl_error);
     SV *want = want_value(aTHX_ &MY_CXT, status == ISS_WANT_WRITE);
-    if (!want)
-        return 0;
-    sv_setsv_mg(err, want);
+    if (want)
+        sv_setsv_mg(err, want);
+    else                          /* the constants are gone: the bare number */
+        sv_setiv_mg(err, status == ISS_WANT_WRITE ? 3 : 2);
     if (status == ISS_EINTR) {
         SETERRNO(EINTR, 0);
-        return 1;
+        return;
     }
     SETERRNO(saved ? saved : EWOULDBLOCK, 0);
     if (SvROK(sock) && SvTYPE(SvRV(sock)) == SVt_PVGV) {
@@ -281,7 +284,6 @@ static int io_fail_fast(pTHX_ SV *sock, int status, int saved)
         av_store(av, 1, newSViv(4));
         (void)hv_stores(GvHVn((GV *)SvRV(sock)), "_SSL_last_err", newRV_noinc((SV *)av));
     }
-    return 1;
 }
 
 /* Calls IO::Socket::SSL::_io_fail($sock, $status, $what): sets $SSL_ERROR
@@ -290,10 +292,10 @@ void glue_io_fail(pTHX_ SV *sock, int status, const char *what)
 {
     dSP;
     int saved = errno;
-    if ((status == ISS_WANT_READ || status == ISS_WANT_WRITE || status == ISS_EINTR)
-        && io_fail_fast(aTHX_ sock, status, saved))
+    if (status == ISS_WANT_READ || status == ISS_WANT_WRITE || status == ISS_EINTR) {
+        glue_io_wait_status(aTHX_ sock, status, saved);
         return;
-    errno = saved;
+    }
     ENTER;
     SAVETMPS;
     PUSHMARK(SP);

@@ -75,6 +75,7 @@ int glue_scheme(pTHX_ SV *scheme, iss_scheme *s);
 /* ---- errors and calls into Perl ---- */
 void glue_clear_error(pTHX);
 void glue_io_fail(pTHX_ SV *sock, int status, const char *what);
+void glue_io_wait_status(pTHX_ SV *sock, int status, int saved);
 SV *glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c);
 int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx);
 void glue_conn_gone(pTHX);

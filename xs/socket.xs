@@ -328,6 +328,13 @@ EOF(SV *tie, ...)
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::_Lib
 
 void
+io_wait_status(SV *sock, int status)
+  PPCODE:
+    /* _io_fail's would-block and EINTR cases, done where sysread's are */
+    glue_io_wait_status(aTHX_ sock, status, errno);
+    XSRETURN_EMPTY;
+
+void
 tie_cache(SV *tie, SV *conn)
   CODE:
     glue_tie_cache(aTHX_ tie, conn);

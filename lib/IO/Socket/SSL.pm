@@ -298,17 +298,10 @@ sub fatal_ssl_error {
 # Called by the XS I/O subs on would-block or failure.
 sub _io_fail {
     my ($self, $status, $what) = @_;
-    if ($status == _ISS_WANT_READ || $status == _ISS_WANT_WRITE) {
-        $SSL_ERROR = $status == _ISS_WANT_READ ? SSL_WANT_READ : SSL_WANT_WRITE;
-        $! ||= EWOULDBLOCK;
-        ${*$self}{_SSL_last_err} = [$SSL_ERROR, 4] if ref($self);
-        return;
-    }
-    if ($status == _ISS_EINTR) {
-        $SSL_ERROR = SSL_WANT_READ;
-        $! = EINTR;
-        return;
-    }
+    # would-block and EINTR: $SSL_ERROR, $! and _SSL_last_err as the
+    # reference sets them, in the C glue shared with sysread/syswrite
+    return IO::Socket::SSL::_Lib::io_wait_status($self, $status)
+        if $status == _ISS_WANT_READ || $status == _ISS_WANT_WRITE || $status == _ISS_EINTR;
     return $self->_internal_error($what, 9) if $status == _ISS_INTERNAL;
     return _busy($what) if $status == _ISS_BUSY;
     # a direction closed by a one-sided shutdown: $! alone, as the reference
