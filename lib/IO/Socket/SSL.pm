@@ -538,8 +538,28 @@ sub configure {
     }
     return $self->_internal_error("@ISA configuration failed", 0)
         if !$self->SUPER::configure($arg_hash);
+    _drop_connect_state($self);
     $self->blocking(0) if defined $blocking && !$blocking;
     return $self;
+}
+
+# IO::Socket::IP keeps what its setup() needs to try the next address (the
+# resolved addresses, a hash each; error slots; socket options; the
+# blocking flag) and what connect() needs to finish a non-blocking connect:
+# 1 KiB per connection, a sixth of an idle client's Perl and glue memory.
+# Once connected neither can come again, so a connected socket lets go of
+# it; a connect still in progress or a listener keeps everything.
+my @ip_connect_keys = qw(io_socket_ip_infos io_socket_ip_idx io_socket_ip_errors
+    io_socket_ip_sockopts io_socket_ip_v6only io_socket_ip_listenqueue io_socket_ip_blocking);
+
+sub _drop_connect_state {
+    my $self = shift;
+    my $h = \%{*$self};
+    my $infos = $h->{io_socket_ip_infos} or return;
+    return if $h->{io_socket_ip_connect_in_progress} || defined $h->{io_socket_ip_listenqueue};
+    my $idx = $h->{io_socket_ip_idx};
+    return if !defined $idx || $idx < 0 || ref $infos ne 'ARRAY' || !$infos->[$idx] || !defined $infos->[$idx]{peeraddr};
+    delete @$h{@ip_connect_keys};
 }
 
 sub configure_SSL {
