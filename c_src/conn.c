@@ -114,6 +114,7 @@ void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *))
 
 void *iss_conn_owner(iss_conn *c) { return c->owner; }
 iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
+int iss_conn_is_server(iss_conn *c) { return c->is_server; }
 int iss_conn_fd(iss_conn *c) { return c->fd; }
 iss_error *iss_conn_error(iss_conn *c) { return &c->err; }
 int iss_conn_ssl_error(iss_conn *c) { return c->last_ssl_error; }

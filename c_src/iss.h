@@ -227,6 +227,7 @@ void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *));
 void *iss_conn_owner(iss_conn *c);
 iss_ssl *iss_conn_ssl(iss_conn *c);          /* borrowed SSL* */
 iss_ctx *iss_conn_ctx(iss_conn *c);
+int iss_conn_is_server(iss_conn *c);
 int iss_conn_fd(iss_conn *c);
 iss_error *iss_conn_error(iss_conn *c);   /* the connection's error record */
 int iss_conn_ssl_error(iss_conn *c);      /* SSL_get_error() of the last failure */

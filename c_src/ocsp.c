@@ -34,7 +34,8 @@ typedef struct ocsp_res {
 
 typedef struct ocsp_state {
     int state;                /* ISS_STAPLE_* */
-    char msg[256];
+    char *msg;                /* NULL for none; as long as the text: every client
+                               * connection that asks for a staple keeps one */
     ocsp_res *res;
     int nres;
 } ocsp_state;
@@ -465,6 +466,7 @@ void iss_ocsp_conn_free(iss_conn *c)
     if (!c->ocsp)
         return;
     state_clear(c->ocsp);
+    free(c->ocsp->msg);
     free(c->ocsp);
     c->ocsp = NULL;
 }
@@ -472,7 +474,7 @@ void iss_ocsp_conn_free(iss_conn *c)
 int iss_conn_ocsp_state(iss_conn *c, const char **msg)
 {
     ocsp_state *st = c->ocsp;
-    *msg = st && st->msg[0] ? st->msg : NULL;
+    *msg = st && st->msg && st->msg[0] ? st->msg : NULL;
     return st ? st->state : ISS_STAPLE_NOT_RUN;
 }
 
@@ -491,8 +493,11 @@ int iss_conn_ocsp_result(iss_conn *c, int i, const unsigned char **id, size_t *i
 static void state_msg(ocsp_state *st, int state, const char *fmt, const char *a,
                       const char *b)
 {
+    char buf[256];
     st->state = state;
-    snprintf(st->msg, sizeof st->msg, fmt, a ? a : "", b ? b : "");
+    snprintf(buf, sizeof buf, fmt, a ? a : "", b ? b : "");
+    free(st->msg);
+    st->msg = strdup(buf);    /* out of memory: no text, the state still tells */
 }
 
 /* ---- client: the staple ---- */
@@ -582,7 +587,7 @@ static int staple_verdict(iss_conn *c, ocsp_cfg *cfg, ocsp_state *st)
 {
     int have = st->state == ISS_STAPLE_GOOD || st->state == ISS_STAPLE_USER;
     if (st->state == ISS_STAPLE_REVOKED) {
-        iss_error_set(&c->err, ISS_E_REVOKED, ISS_SEV_VERIFY, "%s", st->msg);
+        iss_error_set(&c->err, ISS_E_REVOKED, ISS_SEV_VERIFY, "%s", st->msg ? st->msg : "revoked");
         return 0;
     }
     if (have)

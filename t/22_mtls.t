@@ -25,8 +25,11 @@ sub mtls_server {
             next;
         }
         my $subject = $c->peer_certificate('subject');
+        # an accepted socket's chain: the client's leaf (the client sends no
+        # intermediate), as 2.099
         report("ok$n" => defined $subject ? $subject : 'NONE',
-            "cn$n" => scalar $c->peer_certificate('cn'));
+            "cn$n" => scalar $c->peer_certificate('cn'),
+            "chain$n" => scalar(my @chain = $c->peer_certificates));
         print $c "hello\n";
         my $line = <$c>;
         $c->close;
@@ -95,6 +98,7 @@ for my $version (qw(TLSv1_2 TLSv1_3)) {
         is($status, 0, $t->('server ok')) or diag($r->{__died__});
         is($r->{ok1}, '/C=DE/O=IO-Socket-SSL-Test/CN=testclient', $t->('server: client subject'));
         is($r->{cn1}, 'testclient', $t->('server: client cn'));
+        is($r->{chain1}, 1, $t->('server: peer_certificates of an accepted socket'));
         like($r->{err2} // '', qr/^SSL accept attempt failed/, $t->('server: accept failed without client cert'));
         like($r->{err2} // '', qr/peer did not return a certificate/,
             $t->('server: error says "peer did not return a certificate"'));

@@ -77,6 +77,9 @@ int
 iss_conn_last_ret(iss_conn *self)
 
 int
+iss_conn_is_server(iss_conn *self)
+
+int
 iss_conn_busy(iss_conn *self)
 
 int

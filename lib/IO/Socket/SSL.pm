@@ -517,7 +517,7 @@ my @all_my_keys = qw(
     _SSL_arguments _SSL_certificate _SSL_ctx _SSL_fileno _SSL_in_DESTROY
     _SSL_ioclass_downgrade _SSL_ioclass_upgraded _SSL_last_err _SSL_object
     _SSL_conn _SSL_ocsp_verify _SSL_opened _SSL_opening _SSL_servername
-    _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name _SSL_server_side
+    _SSL_msg_callback _SSL_session_used _SSL_usebio_outer _SSL_verify_name
     _SSL_read_closed _SSL_write_closed _SSL_verify_died _SSL_accept_args
 );
 
@@ -647,7 +647,6 @@ sub _new_conn {
             or return $self->_record_error($ctx->{_ctx}, "SSL structure creation failed");
     }
     ${*$self}{_SSL_conn}   = $conn;
-    ${*$self}{_SSL_server_side} = $is_server;
     # the connection knows its socket (weakly), for the callbacks
     ${*$self}{_SSL_object} = $conn->ptr;
     # the record trace of the debug output (IO::Socket::SSL::Trace) uses it too
@@ -1438,7 +1437,7 @@ sub peer_certificates {
     my $conn = $self->_conn or return;
     return if !$self->peer_certificate;
     my @chain = $conn->peer_chain;
-    shift @chain if ${*$self}{_SSL_server_side} && !${*$self}{_SSL_arguments}{SSL_server};
+    shift @chain if $conn->is_server && !${*$self}{_SSL_arguments}{SSL_server};
     return @chain;
 }
 
