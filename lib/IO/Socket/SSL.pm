@@ -528,6 +528,8 @@ sub configure {
     # connect; the caller's Blocking => 0 applies afterwards.
     my $blocking = delete $arg_hash->{Blocking};
     $arg_hash->{Blocking} = 1 if defined $blocking;
+    # the defaults added here and in configure_SSL (kept as _SSL_arguments)
+    my @added = grep { !exists $arg_hash->{$_} } qw(SSL_keepSocketOnError SSL_server Proto Family);
     # a socket made here is closed when its handshake fails
     $arg_hash->{SSL_keepSocketOnError} = 0 if !exists $arg_hash->{SSL_keepSocketOnError};
     $self->configure_SSL($arg_hash) || return;
@@ -538,7 +540,16 @@ sub configure {
     }
     return $self->_internal_error("@ISA configuration failed", 0)
         if !$self->SUPER::configure($arg_hash);
-    _drop_connect_state($self);
+    if (!$arg_hash->{Listen}) {
+        _drop_connect_state($self);
+        # Once connected, the added defaults that are false (read as if
+        # absent) and the protocol (the base class has used it) are of no
+        # further use: four hash entries in every client connection.
+        for (@added) {
+            delete $arg_hash->{$_}
+                if !$arg_hash->{$_} || $_ eq 'Proto' && $arg_hash->{Proto} eq Socket::IPPROTO_TCP();
+        }
+    }
     $self->blocking(0) if defined $blocking && !$blocking;
     return $self;
 }
