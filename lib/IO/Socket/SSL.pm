@@ -734,12 +734,15 @@ sub connect_SSL {
 
         $DEBUG >= 2 && DEBUG('request OCSP stapling') if $ctx->{ocsp_staple};
         $arg_hash->{PeerAddr} || $arg_hash->{PeerHost} || $self->_update_peer;
+        my $name;
         if ($ctx->{verify_name}) {
-            my $name = $arg_hash->{SSL_verifycn_name};
+            $name = $arg_hash->{SSL_verifycn_name};
             $name = $arg_hash->{SSL_hostname} if !defined $name;
             $name = _peer_name($arg_hash->{PeerAddr} || $arg_hash->{PeerHost})
                 if !defined $name;
-            ${*$self}{_SSL_verify_name} = $name;   # for the Perl-side checks
+            # for the Perl-side checks in this and any later handshake (a
+            # Perl scheme, the debug output); the C check keeps its own copy
+            ${*$self}{_SSL_verify_name} = $name if $ctx->{verifycn_perl} || $ctx->{verify_name_debug};
             # fail closed: a name that could not be kept is no reason to skip the check
             $conn->set_verify_name(defined $name && $name =~ m{[^\x00-\x7f]} ? _idn_name($name) : $name)
                 or return $self->_record_error($conn, "SSL connect attempt failed:", ' ');
@@ -753,7 +756,7 @@ sub connect_SSL {
             # only a session made under the same settings and host name
             # (SSL_Context::_session_sig)
             my $sig = ($ctx->{session_sig} // '') . "\0"
-                . ($ctx->{verify_name} ? ${*$self}{_SSL_verify_name} // '' : '');
+                . ($ctx->{verify_name} ? $name // '' : '');
             $conn->bind_sessions($sig)
                 or return $self->_record_error($conn, "SSL connect attempt failed");
             if (my $session = $cache->get_session($key)) {

@@ -301,6 +301,7 @@ sub _apply_verify {
         # the host name check of the leaf
         my $user = $vcb;
         my $check_name = $self->{verify_name} && !$self->{verifycn_perl};
+        $self->{verify_name_debug} = 1 if $check_name;    # reads _SSL_verify_name
         my $vscheme = defined $scheme ? $scheme : 'default';
         $vcb = sub {
             my ($ok, $store, $certname, $error, $cert, $depth, $sock) = @_;
