@@ -37,20 +37,22 @@
 
 #define HDR_LEN 5
 
+/* Flags and the header counts (0..HDR_LEN) as bytes: one of these lives as
+ * long as its connection, and ints made it a malloc size class bigger. */
 typedef struct {
     int fd;
-    int not_sock;                     /* recvmsg/send said ENOTSOCK: readv/write */
-    int nosignal;                     /* writes must not raise SIGPIPE (handshake, shutdown) */
-    int speculate;                    /* record types are visible: fetch next headers */
-    int nonblock;                     /* O_NONBLOCK was seen at the last would-block */
-    int sent_last;                    /* the last bytes moved were written, not read */
-    unsigned long reads;              /* receive system calls made, for tests */
-    int eof;
-    int framing_lost;                 /* stream is not TLS records: no speculation */
+    unsigned char not_sock;           /* recvmsg/send said ENOTSOCK: readv/write */
+    unsigned char nosignal;           /* writes must not raise SIGPIPE (handshake, shutdown) */
+    unsigned char speculate;          /* record types are visible: fetch next headers */
+    unsigned char nonblock;           /* O_NONBLOCK was seen at the last would-block */
+    unsigned char sent_last;          /* the last bytes moved were written, not read */
+    unsigned char eof;
+    unsigned char framing_lost;       /* stream is not TLS records: no speculation */
     unsigned char ahead[HDR_LEN];     /* fetched, not yet handed to OpenSSL */
-    int ahead_len, ahead_off;
+    unsigned char ahead_len, ahead_off;
     unsigned char hdr[HDR_LEN];       /* header of the record OpenSSL is reading */
-    int hdr_have;
+    unsigned char hdr_have;
+    unsigned long reads;              /* receive system calls made, for tests */
     size_t body_len, body_left;
 } sockbio;
 
@@ -67,7 +69,7 @@ static void track(sockbio *s, const unsigned char *p, size_t n)
             if (k > n)
                 k = n;
             memcpy(s->hdr + s->hdr_have, p, k);
-            s->hdr_have += (int)k;
+            s->hdr_have += (unsigned char)k;
             p += k;
             n -= k;
             if (s->hdr_have == HDR_LEN) {
@@ -248,7 +250,7 @@ static int sb_read(BIO *b, char *out, int len)
         return (int)r;
     }
     if (r > len) {
-        s->ahead_len = (int)(r - len);
+        s->ahead_len = (unsigned char)(r - len);    /* at most HDR_LEN */
         s->ahead_off = 0;
         r = len;
     }
@@ -359,7 +361,7 @@ void iss_ssl_socket_nosignal(SSL *ssl, int on)
 {
     sockbio *s = our_bio(ssl);
     if (s)
-        s->nosignal = on;
+        s->nosignal = on != 0;
 }
 
 static sockbio *our_bio(SSL *ssl)
@@ -381,7 +383,7 @@ void iss_ssl_socket_speculate(SSL *ssl, int on)
 {
     sockbio *s = our_bio(ssl);
     if (s)
-        s->speculate = on;
+        s->speculate = on != 0;
 }
 
 /* Whether a handshake's last flight was ours: the peer's answer to a

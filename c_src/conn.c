@@ -41,7 +41,7 @@ iss_conn *iss_conn_alloc(iss_ctx *ctx, int is_server)
     c->ctx = ctx;
     c->fd = -1;
     c->wait_fd = -1;
-    c->is_server = is_server;
+    c->is_server = is_server != 0;
     iss_error_init(&c->err);
     return c;
 }
@@ -344,8 +344,8 @@ static ssize_t closed_read(iss_conn *c, char *buf, size_t len)
 
 void iss_conn_set_closed(iss_conn *c, int rd, int wr)
 {
-    c->rd_closed = rd;
-    c->wr_closed = wr;
+    c->rd_closed = rd > 0 ? 1 : rd < 0 ? -1 : 0;
+    c->wr_closed = wr > 0 ? 1 : wr < 0 ? -1 : 0;
 }
 
 static ssize_t ssl_read(iss_conn *c, char *buf, size_t len)

@@ -76,21 +76,25 @@ struct iss_conn {
     iss_ctx *ctx;             /* counted reference */
     int fd;
     int wait_fd;              /* SSL_usebio: the outer socket, to wait for writing */
-    int is_server;
     int last_ssl_error;
     int last_ret;             /* raw return of the last SSL_do_handshake */
-    int eof;                  /* a clean EOF was seen */
-    int shutdown_seen;        /* the peer's close_notify was reported to the glue */
-    int rd_closed, wr_closed; /* TLS ended in one direction (iss_conn_set_closed) */
-    int fp_fail;              /* chain or name failed before the leaf's fingerprint */
-    int line_done;            /* line.data was handed out; drop it on the next call */
-    int busy;                 /* depth of operations inside OpenSSL */
-    int doomed;               /* freed by a callback while busy */
-    int free_buf_reads;       /* reads left that drop OpenSSL's kept read buffer */
-    int push_first_write;     /* TCP_NODELAY is on until the first write after a handshake */
+    /* Flags and small counters as bytes: a server keeps thousands of idle
+     * connections, and 4-byte ints made this struct 32 bytes (one malloc
+     * size class) bigger. */
+    short busy;               /* depth of operations inside OpenSSL */
+    signed char is_server;
+    signed char eof;          /* a clean EOF was seen */
+    signed char shutdown_seen;   /* the peer's close_notify was reported to the glue */
+    signed char rd_closed, wr_closed;   /* TLS ended in one direction (iss_conn_set_closed):
+                                         * -1, 0 or 1 */
+    signed char fp_fail;      /* chain or name failed before the leaf's fingerprint */
+    signed char line_done;    /* line.data was handed out; drop it on the next call */
+    signed char doomed;       /* freed by a callback while busy */
+    signed char free_buf_reads;  /* reads left that drop OpenSSL's kept read buffer */
+    signed char push_first_write;   /* TCP_NODELAY is on until the first write after a handshake */
+    signed char verify_name_lost;   /* copying the name failed: the name check must fail */
     X509 *peer_cert;          /* cached SSL_get1_peer_certificate */
     char *verify_name;        /* host name to check the leaf against */
-    int verify_name_lost;     /* copying it failed: the name check must fail */
     iss_msg_hook msg_hook;    /* set_msg_callback */
     void *msg_data;
     iss_io_fn io_read;        /* SSL_usebio: transport through the glue */
