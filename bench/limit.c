@@ -296,15 +296,22 @@ static void w_latency(void)
 /* ------------------------------------------------------------ memory */
 /* Both sides measure their own RSS: after one warm-up connection, and after
  * `conns` more, each idle (handshake done, one sync byte read, nothing
- * pending).  The server reports its delta through a pipe. */
+ * pending).  The server reports its delta through a pipe.  release=1 frees
+ * the record buffers as this module does (SSL_MODE_RELEASE_BUFFERS on both
+ * contexts, SSL_free_buffers after the client's first read, which OpenSSL
+ * 3.0 needs once it has processed the TLS 1.3 tickets): what OpenSSL alone
+ * holds per idle connection then, the floor for any binding on it. */
 static int mem_pipe[2];
 static long mem_conns;
+static int mem_release;
 
 static void memory_server(SSL_CTX *ctx, int lfd)
 {
     SSL **keep = calloc(mem_conns + 1, sizeof *keep);
     long r0 = 0, r1;
     char msg[64];
+    if (mem_release)
+        SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     for (long i = 0; i <= mem_conns;) {
         SSL *ssl = tls_accept(ctx, lfd);
         if (!ssl)
@@ -330,15 +337,20 @@ static void w_memory(void)
     SSL **keep;
     ssize_t n;
     mem_conns = opt_l("conns", 1000);
+    mem_release = (int)opt_l("release", 0);
     keep = calloc(mem_conns + 1, sizeof *keep);
     if (pipe(mem_pipe))
         die("pipe");
     fork_server(memory_server, &port);
     ctx = client_ctx();
+    if (mem_release)
+        SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     for (long i = 0; i <= mem_conns; i++) {
         keep[i] = tls_connect(ctx, port, NULL);
         if (SSL_read(keep[i], buf, 1) != 1)
             die("sync read");
+        if (mem_release)
+            SSL_free_buffers(keep[i]);
         if (i == 0)
             c0 = rss_kb();
     }
