@@ -70,11 +70,10 @@ our @IMPL_SUBS = split ' ', q(
 my %LAZY;    # name below IO::Socket::SSL:: => [ its stub, its loader ]
 my ($XS_LOADED, $IMPL_LOADED);
 
-# Named subs, made by one string eval. (Not closures: a sub installed by a
-# glob assignment is one that perl "assumes", and compiling a sub of that
-# name, or the XS boot code's newXS, makes a new sub then.)
-sub _stubs {
-    my $loader = shift;
+# The XS subs' stubs are named subs, made by one string eval: the XS boot
+# code keeps the flags of a sub it fills in, and an anonymous one would stay
+# marked as such.
+sub _xs_stubs {
     my $src = "package IO::Socket::SSL;\n";
     for (@_) {
         my $proto = /^SSL_WANT_/ ? '()' : '';
@@ -82,10 +81,29 @@ sub _stubs {
     }
     eval "$src; 1" or die $@;
     no strict 'refs';
-    $LAZY{$_} = [ \&{"IO::Socket::SSL::$_"}, $loader ] for @_;
+    $LAZY{$_} = [ \&{"IO::Socket::SSL::$_"}, \&_load_xs ] for @_;
 }
-sub _xs_stubs { _stubs(\&_load_xs, @_) }
-sub _impl_stubs { _stubs(\&_load_impl, @_) }
+# Impl.pm's are closures, a third of the cost to make (most of the cost of
+# loading this file would be theirs otherwise); compiling a named sub into
+# one makes it a named sub like any other. A glob that a code reference is
+# assigned to is one perl "assumes" a sub in, and compiling a sub of that
+# name would then make a new one instead of filling in the stub: so the
+# assignment goes through a scratch glob sharing the method's slots (its
+# flags are its own), which lets go of them again.
+sub _impl_stubs {
+    no strict 'refs';
+    for my $name (@_) {
+        my $stub = sub { unshift @_, $name; goto &_lazy_first };
+        my $glob = \*{"IO::Socket::SSL::$name"};
+        *IO::Socket::SSL::_Lazy::stub = *$glob;
+        *IO::Socket::SSL::_Lazy::stub = $stub;
+        # (the same slots again: perl now counts the glob as used, no
+        # "used only once" warning)
+        *$glob = *IO::Socket::SSL::_Lazy::stub;
+        undef *IO::Socket::SSL::_Lazy::stub;
+        $LAZY{$name} = [ $stub, \&_load_impl ];
+    }
+}
 _xs_stubs(@XS_SUBS);
 _impl_stubs(@IMPL_SUBS);
 
@@ -173,17 +191,19 @@ sub _load_xs {
     return 1;
 }
 
-# An internal package's AUTOLOAD: load, then that sub, or perl's own
-# message for a name that the XS does not have either.
-sub _xs_sub {
-    my ($name, $args) = @_;
+# The internal packages' AUTOLOAD (one sub for the four: perl sets this
+# package's $AUTOLOAD for it): load, then that sub, or perl's own message
+# for a name that the XS does not have either.
+our $AUTOLOAD;
+sub _xs_autoload {
+    my $name = $AUTOLOAD;
     _load_xs();
     no strict 'refs';
-    return \&$name if defined &$name;
+    goto &$name if defined &$name;
     my ($pkg, $sub) = $name =~ /^(.*)::([^:]*)\z/s;
-    return sub { } if $sub eq 'DESTROY';
-    my (undef, $file, $line) = caller(1);
-    my $inv = @$args ? $args->[0] : undef;
+    return if $sub eq 'DESTROY';
+    my (undef, $file, $line) = caller;
+    my $inv = @_ ? $_[0] : undef;
     die qq{Can't locate object method "$sub" via package "} . (ref($inv) || $inv)
         . qq{" at $file line $line.\n}
         if defined $inv && $pkg ne 'IO::Socket::SSL::_Lib'
@@ -191,18 +211,8 @@ sub _xs_sub {
     die "Undefined subroutine &$name called at $file line $line.\n";
 }
 {
-    package IO::Socket::SSL::_Lib;
-    our $AUTOLOAD;
-    sub AUTOLOAD { goto &{ IO::Socket::SSL::_xs_sub($AUTOLOAD, \@_) } }
-    package IO::Socket::SSL::_Ctx;
-    our $AUTOLOAD;
-    sub AUTOLOAD { goto &{ IO::Socket::SSL::_xs_sub($AUTOLOAD, \@_) } }
-    package IO::Socket::SSL::_Conn;
-    our $AUTOLOAD;
-    sub AUTOLOAD { goto &{ IO::Socket::SSL::_xs_sub($AUTOLOAD, \@_) } }
-    package IO::Socket::SSL::_OCSPTrust;
-    our $AUTOLOAD;
-    sub AUTOLOAD { goto &{ IO::Socket::SSL::_xs_sub($AUTOLOAD, \@_) } }
+    no strict 'refs';
+    *{"IO::Socket::SSL::${_}::AUTOLOAD"} = \&_xs_autoload for @XS_PACKAGES;
 }
 # Scalar::Util's, from the XS: loading IO::Socket::SSL does not load
 # Scalar::Util (and List::Util) for it.
