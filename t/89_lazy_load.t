@@ -235,10 +235,13 @@ print "changed_after: @changed\n";
 print "want_same: ", ($want_before == \&IO::Socket::SSL::SSL_WANT_READ ? 1 : 0), "\n";
 print "want_value: ", SSL_WANT_READ() + 0, " ", SSL_WANT_READ(), "\n";
 print "want_const: ", (B::svref_2object(\&main::SSL_WANT_READ)->CvFLAGS & B::CVf_CONST() ? 1 : 0), "\n";
+eval { my $r = \(SSL_WANT_READ()); $$r = 5 };
+print "want_readonly: ", ($@ =~ /read-only/ ? 1 : 0), " ", SSL_WANT_READ() + 0, "\n";
 print "names: ", scalar(@names), "\n";
 EOC
     { undefined_before => '', can_sysread_ours => 1, talk => 'ok', changed_after => '',
       want_same => 1, want_value => '2 SSL wants a read first', want_const => 1,
+      want_readonly => '1 2',
       names => qr/^[1-9]\d+$/ });
 
 # A method the program wrapped before the first use stays wrapped, and its

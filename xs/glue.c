@@ -872,6 +872,7 @@ static void make_want_const(pTHX_ HV *stash, const char *name, IV n, const char 
     (void)SvUPGRADE(sv, SVt_PVIV);
     SvIV_set(sv, n);
     SvIOK_on(sv);
+    SvREADONLY_on(sv);    /* as `use constant` makes it */
     newCONSTSUB(stash, name, sv);
 }
 

@@ -22,14 +22,16 @@ use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM EBUSY);
 # program that only may use TLS does not pay for them.
 #
 # Until then a stub holds the place of each of their subs in this class and
-# the tie class, so method resolution, can() and \&name answer as they do
-# afterwards. Loading fills in the stubs themselves, it never replaces them:
-# perl compiles a sub into an existing sub of that name that has no body,
-# and so does the XS boot code (newXS). So the stubs lose their bodies just
-# before (none of them is running then: each one hands over with goto), and
-# references taken earlier, an exported SSL_WANT_READ included, become the
-# real subs. t/89_lazy_load.t checks that the lists below match the subs
-# that Impl.pm and the XS define.
+# the tie class, so method resolution, can(), defined &name and \&name
+# answer as they do afterwards. Loading fills in the stubs themselves, it
+# does not replace them: perl compiles a sub into an existing sub of that
+# name that has no body, and so does the XS boot code (newXS). So the stubs
+# lose their bodies just before (none of them is running then: each one
+# hands over with goto), and references taken earlier, an exported
+# SSL_WANT_READ included, become the real subs. (Only a method the program
+# replaced meanwhile gets a new sub, which its stub then goes on to.)
+# t/89_lazy_load.t checks that the lists below match the subs that Impl.pm
+# and the XS define.
 #
 # The internal packages of the XS (_Lib, _Ctx, _Conn, _OCSPTrust) hold
 # nothing but XS subs and have an AUTOLOAD instead, until the XS is loaded.
