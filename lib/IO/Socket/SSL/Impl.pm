@@ -1257,8 +1257,8 @@ sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::Pub
 sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
 
 package IO::Socket::SSL::SSL_HANDLE;
-# The tie class behind *$sock: READ, READLINE, WRITE, PRINT, GETC and EOF are
-# XS (SSL.xs) so `<$sock>`, `print $sock` and sysread($sock,...) are one call.
+# The tie class's Perl methods (READ, READLINE, WRITE, PRINT, GETC and EOF
+# are XS; EBADF is imported in SSL.pm).
 use strict;
 
 sub TIEHANDLE {
