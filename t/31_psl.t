@@ -116,9 +116,10 @@ my @vectors = (
 );
 
 SKIP: {
+    # (a call, not defined &: the shared object is loaded by the first one)
     skip 'IO::Socket::SSL::_Lib::psl_suffix_labels is not defined yet (XS stub pending)',
         @vectors + 5
-        if !defined &IO::Socket::SSL::_Lib::psl_suffix_labels;
+        if !eval { IO::Socket::SSL::_Lib::psl_suffix_labels('example.com', -1); 1 };
     for my $v (@vectors) {
         my ($host, $want, $what) = @$v;
         (my $show = $host) =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ge;

@@ -24,11 +24,6 @@ my @CLIENT_SSL = (
     SSL_hostname      => 'localhost',
 );
 
-# one XS call each: the loop over records and lines is in C
-for my $m (qw(PRINT READLINE READ WRITE)) {
-    ok(B::svref_2object(IO::Socket::SSL::SSL_HANDLE->can($m))->XSUB, "SSL_HANDLE::$m is XS");
-}
-
 # Echo server: each line back; "many N\n" sends N numbered lines;
 # "stoptls\n" answers then stop_SSL and echoes plain lines; "quit\n" ends.
 my ($pid, $port) = fork_server(ssl_listener(), sub {
@@ -49,6 +44,12 @@ my ($pid, $port) = fork_server(ssl_listener(), sub {
 
 my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port, @CLIENT_SSL)
     or die "connect: $SSL_ERROR";
+
+# one XS call each: the loop over records and lines is in C (the shared
+# object is loaded by the first use, the listener above)
+for my $m (qw(PRINT READLINE READ WRITE)) {
+    ok(B::svref_2object(IO::Socket::SSL::SSL_HANDLE->can($m))->XSUB, "SSL_HANDLE::$m is XS");
+}
 
 # ---- print -----------------------------------------------------------------
 {

@@ -59,13 +59,14 @@ my %PKG = (
 );
 # modules whose POD lives in a .pod beside them
 my %POD_BESIDE = ('lib/IO/Socket/SSL.pm' => 'lib/IO/Socket/SSL.pod',
+    'lib/IO/Socket/SSL/Impl.pm' => 'lib/IO/Socket/SSL.pod',
     'lib/IO/Socket/SSL/Utils.pm' => 'lib/IO/Socket/SSL/Utils.pod');
 # packages inside modules, named with an underscore or a tie class: private
-# (IO::Socket::SSL::_Lib, ::_Ctx, ::_Conn from the XS; ::SSL_HANDLE is the
+# (IO::Socket::SSL::_Lib, ::_Ctx, ::_Conn, ::_OCSPTrust from the XS; ::SSL_HANDLE is the
 # tie class behind every socket, its methods are perl's tie interface)
 # IO::Socket::SSL::OCSP holds only a private helper (_post)
 my @INTERNAL_PKG = qw(IO::Socket::SSL::OCSP IO::Socket::SSL::_Lib IO::Socket::SSL::_Ctx IO::Socket::SSL::_Conn
-    IO::Socket::SSL::SSL_HANDLE);
+    IO::Socket::SSL::_OCSPTrust IO::Socket::SSL::SSL_HANDLE);
 
 my @files;
 File::Find::find({ no_chdir => 1, wanted => sub { push @files, $File::Find::name if /\.(pm|pod)$/ } }, 'lib');

@@ -128,7 +128,7 @@ my $lwp = eval { require LWP::Protocol::https; 1 };
 require IO::Socket::SSL;
 my ($deb) = grep { !ref && -f "$_/IO/Socket/SSL.pm" && $_ ne $ARGV[0] } @INC;
 print "loaded=$INC{'IO/Socket/SSL.pm'}\n";
-print "native=", (defined &IO::Socket::SSL::_Lib::openssl_version_number ? 1 : 0), "\n";
+print "native=", (eval { IO::Socket::SSL::_Lib::openssl_version_number() } ? 1 : 0), "\n";
 print "other=", ($deb // ''), "\n";
 print "lwp=", ($lwp ? 1 : 0), "\n";
 if (eval { require Net::SSLeay; 1 }) {

@@ -862,9 +862,26 @@ static void init_cxt(pTHX_ my_cxt_t *cxt)
     cxt->ssl_error = gv_fetchpvs("IO::Socket::SSL::SSL_ERROR", GV_ADD | GV_ADDMULTI, SVt_PV);
 }
 
+/* IO::Socket::SSL::SSL_WANT_READ/_WRITE: constant dualvars. The module's
+ * Perl stubs of these names (they exist from `use` on, before this shared
+ * object is loaded) have lost their bodies by now, so newCONSTSUB fills in
+ * those very subs: imported copies become the constants too. */
+static void make_want_const(pTHX_ HV *stash, const char *name, IV n, const char *text)
+{
+    SV *sv = newSVpv(text, 0);
+    (void)SvUPGRADE(sv, SVt_PVIV);
+    SvIV_set(sv, n);
+    SvIOK_on(sv);
+    SvREADONLY_on(sv);    /* as `use constant` makes it */
+    newCONSTSUB(stash, name, sv);
+}
+
 void glue_boot(pTHX)
 {
+    HV *stash = gv_stashpvs("IO::Socket::SSL", GV_ADD);
     MY_CXT_INIT;
+    make_want_const(aTHX_ stash, "SSL_WANT_READ", 2, "SSL wants a read first");
+    make_want_const(aTHX_ stash, "SSL_WANT_WRITE", 3, "SSL wants a write first");
     /* OpenSSL itself starts with the first context: loading the module stays cheap */
     init_cxt(aTHX_ &MY_CXT);
     /* a wait in the core ends as soon as a Perl signal is pending */

@@ -221,7 +221,7 @@ sub _min_suffix {
         my $class = shift;
         my $min = _min_suffix(@_);
         # the lookup is part of IO::Socket::SSL's shared object
-        require IO::Socket::SSL if !defined &IO::Socket::SSL::_Lib::psl_suffix_labels;
+        require IO::Socket::SSL;
         return $default{$min} ||= bless { min_suffix => $min }, $class;
     }
 }
