@@ -183,8 +183,10 @@ iss_session *iss_conn_get1_session(iss_conn *c);
 void iss_session_free(iss_session *sess);
 int iss_session_up_ref(iss_session *sess);
 int iss_session_is_resumable(iss_session *sess);
-/* the settings a client's sessions are checked under (a digest of sig) */
-int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len);
+/* the settings a client's sessions are checked under (a digest of sig);
+ * offer (may be NULL) is offered when it was made under the same */
+int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len,
+                           iss_session *offer, int *offered);
 int iss_session_fits(iss_session *sess, const void *sig, size_t len);
 void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data);
 /* Client: the first entry is used; server: '' is the key for other identities. */

@@ -1,6 +1,7 @@
 /* session.c: resumption: the client's session cache hook (sessions and
  * TLS 1.3 tickets arrive through the new-session callback, also after the
  * handshake) and the server's ticket key callback (RFC 5077 key rotation). */
+#include <pthread.h>
 #include <string.h>
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
@@ -68,26 +69,53 @@ int iss_session_is_resumable(iss_session *sess)
  * digest of those settings is the session id context, which a client's
  * sessions otherwise leave empty; OpenSSL copies it into every session of
  * the connection and refuses a resumption under another one. */
+/* SHA-256 fetched once: EVP_sha256() makes EVP_Digest look the algorithm
+ * up in the provider store on every call, about a third of the digest of
+ * these short strings. */
+static EVP_MD *sig_md;
+static pthread_once_t sig_md_once = PTHREAD_ONCE_INIT;
+
+static void sig_md_fetch(void)
+{
+    sig_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static int sig_digest(const void *sig, size_t len, unsigned char *md)
 {
     unsigned int mdlen = 0;
-    return EVP_Digest(sig, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32;
+    pthread_once(&sig_md_once, sig_md_fetch);
+    return EVP_Digest(sig, len, md, &mdlen, sig_md ? sig_md : EVP_sha256(), NULL) && mdlen == 32;
 }
 
-int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len)
+static int id_ctx_is(iss_session *sess, const unsigned char *md)
+{
+    unsigned int have = 0;
+    const unsigned char *id = SSL_SESSION_get0_id_context((SSL_SESSION *)sess, &have);
+    return have == 32 && memcmp(id, md, 32) == 0;
+}
+
+/* One digest per connection: the session to offer (if any) is checked
+ * against the same one. *offered says whether it fitted and was offered. */
+int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len,
+                           iss_session *offer, int *offered)
 {
     unsigned char md[32];
+    if (offered)
+        *offered = 0;
     if (!sig_digest(sig, len, md) || !SSL_set_session_id_context(c->ssl, md, sizeof md))
         return ISS_ERR;
+    if (offer && id_ctx_is(offer, md)) {
+        iss_conn_set_session(c, offer);
+        if (offered)
+            *offered = 1;
+    }
     return ISS_OK;
 }
 
 int iss_session_fits(iss_session *sess, const void *sig, size_t len)
 {
     unsigned char md[32];
-    unsigned int have = 0;
-    const unsigned char *id = SSL_SESSION_get0_id_context((SSL_SESSION *)sess, &have);
-    return have == sizeof md && sig_digest(sig, len, md) && memcmp(id, md, sizeof md) == 0;
+    return sig_digest(sig, len, md) && id_ctx_is(sess, md);
 }
 
 /* The 32-byte key of the Perl callback: 16 bytes HMAC secret, then 16 bytes

@@ -15,6 +15,7 @@ use Test::More;
 use IO::Socket::SSL;
 use Config;
 use B ();
+use Scalar::Util ();
 
 watchdog(60);
 
@@ -269,6 +270,10 @@ CODE
         or die "connect: $SSL_ERROR";
     is(scalar <$c>, "a\n", 'READLINE method: <$sock> first');
     my $t = tied(*$c);
+    # (TIEHANDLE is XS: the tie object is a blessed ref to a weak ref to the socket)
+    is(ref $t, 'IO::Socket::SSL::SSL_HANDLE', 'the tie object\'s class');
+    ok(ref $$t && $$t == $c, '... it refers to the socket');
+    ok(Scalar::Util::isweak($$t), '... weakly (no cycle through the glob)');
     my $r1 = \ scalar($t->READLINE);
     my $r2 = \ scalar($t->READLINE);
     my $edit = sub { $_[0] =~ s/\n\z//; $_[0] };

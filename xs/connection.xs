@@ -212,13 +212,17 @@ set_session(iss_conn *self, iss_session *sess)
   OUTPUT:
     RETVAL
 
-iss_ok_t
-bind_sessions(iss_conn *self, SV *sig)
+int
+bind_sessions(iss_conn *self, SV *sig, SV *offer = NULL)
   CODE:
   {
+    /* -1: failed; 1: the session given was made under sig and is offered;
+     * else 0 */
     STRLEN len;
     const char *p = SvPVbyte(sig, len);
-    RETVAL = iss_conn_bind_sessions(self, p, len);
+    iss_session *sess = offer && SvOK(offer) ? INT2PTR(iss_session *, SvUV(offer)) : NULL;
+    int offered = 0;
+    RETVAL = iss_conn_bind_sessions(self, p, len, sess, &offered) == ISS_OK ? offered : -1;
   }
   OUTPUT:
     RETVAL

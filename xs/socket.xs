@@ -216,6 +216,28 @@ _socket_reads(SV *self)
 
 MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL::SSL_HANDLE
 
+# The tie object: a blessed ref to a weak ref to the socket, with the
+# connection cached (glue_tie_cache). In C: tie runs it for every
+# connection, and a Perl sub here cost as much as the tie itself.
+SV *
+TIEHANDLE(SV *class, SV *handle)
+  CODE:
+  {
+    SV *weak = newSVsv(handle);
+    SV *gv;
+    HV *hv;
+    SV **conn = NULL;
+    if (SvROK(weak))
+        sv_rvweaken(weak);
+    RETVAL = sv_bless(newRV_noinc(weak), gv_stashsv(class, GV_ADD));
+    if (SvROK(handle) && SvTYPE(gv = SvRV(handle)) == SVt_PVGV && (hv = GvHV((GV *)gv)))
+        conn = hv_fetchs(hv, "_SSL_conn", 0);
+    if (conn && SvTRUE(*conn))
+        glue_tie_cache(aTHX_ RETVAL, *conn);
+  }
+  OUTPUT:
+    RETVAL
+
 void
 READ(SV *tie, SV *buf, SSize_t len, SSize_t offset = 0)
   PPCODE:

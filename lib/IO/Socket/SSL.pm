@@ -40,7 +40,7 @@ use Errno qw(EWOULDBLOCK EAGAIN ETIMEDOUT EINTR EPIPE EBADF EPERM EBUSY);
 # see glue_boot)
 our @XS_SUBS = split ' ', q(sysread read peek syswrite write print readline getline
     getlines getc eof pending _mode_changed _socket_reads
-    SSL_HANDLE::READ SSL_HANDLE::READLINE SSL_HANDLE::WRITE SSL_HANDLE::PRINT
+    SSL_HANDLE::TIEHANDLE SSL_HANDLE::READ SSL_HANDLE::READLINE SSL_HANDLE::WRITE SSL_HANDLE::PRINT
     SSL_HANDLE::GETC SSL_HANDLE::EOF SSL_WANT_READ SSL_WANT_WRITE);
 our @XS_PACKAGES = qw(_Lib _Ctx _Conn _OCSPTrust);
 # the subs of IO/Socket/SSL/Impl.pm
@@ -65,7 +65,7 @@ our @IMPL_SUBS = split ' ', q(
     next_proto_negotiated opened opening want_read want_write socket_to_SSL
     socketToSSL kill_socket issuer_name subject_name get_peer_certificate
     truncate stat setbuf setvbuf fdopen ungetc send recv idn_to_ascii
-    idn_to_unicode SSL_HANDLE::TIEHANDLE SSL_HANDLE::PRINTF SSL_HANDLE::FILENO
+    idn_to_unicode SSL_HANDLE::PRINTF SSL_HANDLE::FILENO
     SSL_HANDLE::TELL SSL_HANDLE::BINMODE SSL_HANDLE::CLOSE
 );
 

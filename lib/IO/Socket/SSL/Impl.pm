@@ -548,15 +548,14 @@ sub connect_SSL {
             # (SSL_Context::_session_sig)
             my $sig = ($ctx->{session_sig} // '') . "\0"
                 . ($ctx->{verify_name} ? $name // '' : '');
-            $conn->bind_sessions($sig)
-                or return $self->_record_error($conn, "SSL connect attempt failed");
-            if (my $session = $cache->get_session($key)) {
-                if (IO::Socket::SSL::_Lib::session_fits($session, $sig)) {
-                    $conn->set_session($session);
-                    ${*$self}{_SSL_session_used} = $session;
-                } else {
-                    $DEBUG >= 3 && DEBUG("session <$key> was made with other settings: not offered");
-                }
+            # (one digest of $sig for both: bind_sessions offers the session too)
+            my $session = $cache->get_session($key);
+            my $offered = $conn->bind_sessions($sig, $session);
+            return $self->_record_error($conn, "SSL connect attempt failed") if $offered < 0;
+            if ($offered) {
+                ${*$self}{_SSL_session_used} = $session;
+            } elsif ($session) {
+                $DEBUG >= 3 && DEBUG("session <$key> was made with other settings: not offered");
             }
         }
     }
@@ -919,7 +918,9 @@ sub _peer_shutdown {
     $! = undef;
     $SSL_ERROR = undef;
     $conn->shutdown(1, -1);
-    $self->_set_closed(-1, -1);
+    # (_set_closed(-1, -1) written out: this runs at the end of most connections)
+    ${*$self}{_SSL_read_closed} = ${*$self}{_SSL_write_closed} = -1;
+    $conn = ${*$self}{_SSL_conn} and $conn->set_closed(-1, -1);
     return;
 }
 
@@ -1290,19 +1291,10 @@ sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::Pub
 sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
 
 package IO::Socket::SSL::SSL_HANDLE;
-# The tie class's Perl methods (READ, READLINE, WRITE, PRINT, GETC and EOF
+# The tie class's Perl methods (TIEHANDLE, READ, READLINE, WRITE, PRINT, GETC and EOF
 # are XS; EBADF is imported in SSL.pm).
 use strict;
 
-sub TIEHANDLE {
-    my ($class, $handle) = @_;
-    my $conn = ${*$handle}{_SSL_conn};
-    require Scalar::Util;
-    Scalar::Util::weaken($handle);
-    my $self = bless \$handle, $class;
-    IO::Socket::SSL::_Lib::tie_cache($self, $conn) if $conn;
-    return $self;
-}
 sub PRINTF  { my $s = ${shift()}; $s->printf(@_) }
 sub FILENO  { ${shift()}->fileno(@_) }
 sub TELL    { $! = EBADF; return -1 }
