@@ -38,7 +38,8 @@ export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:log_path=$L
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOGDIR/ubsan"
 # Other programs the tests start (curl hangs at start-up with libasan
 # preloaded) run without the runtimes: wrappers first in PATH drop it.
-WRAP="$DIR/sanitizer-path"
+# (beside the build, not in it: t/98 lists every file in the tree)
+WRAP="$DIR.sanitizer-path"
 rm -rf "$WRAP"; mkdir -p "$WRAP"
 # Only the sanitizer runtimes are dropped: a test's own preload (the OCSP
 # script's clock shift for openssl) stays. Daemons from /usr/sbin (slapd,
