@@ -187,7 +187,6 @@ int iss_session_is_resumable(iss_session *sess);
  * offer (may be NULL) is offered when it was made under the same */
 int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len,
                            iss_session *offer, int *offered);
-int iss_session_fits(iss_session *sess, const void *sig, size_t len);
 void iss_ctx_set_ticket_hook(iss_ctx *ctx, iss_ticket_hook fn, void *data);
 /* Client: the first entry is used; server: '' is the key for other identities. */
 int iss_ctx_add_psk(iss_ctx *ctx, const char *identity, const unsigned char *key, size_t len);

@@ -112,12 +112,6 @@ int iss_conn_bind_sessions(iss_conn *c, const void *sig, size_t len,
     return ISS_OK;
 }
 
-int iss_session_fits(iss_session *sess, const void *sig, size_t len)
-{
-    unsigned char md[32];
-    return sig_digest(sig, len, md) && id_ctx_is(sess, md);
-}
-
 /* The 32-byte key of the Perl callback: 16 bytes HMAC secret, then 16 bytes
  * AES-128 key, the layout the reference's callback contract uses. */
 static int ticket_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,

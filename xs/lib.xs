@@ -78,17 +78,6 @@ session_is_resumable(iss_session *sess)
     RETVAL
 
 int
-session_fits(iss_session *sess, SV *sig)
-  CODE:
-  {
-    STRLEN len;
-    const char *p = SvPVbyte(sig, len);
-    RETVAL = sess ? iss_session_fits(sess, p, len) : 0;
-  }
-  OUTPUT:
-    RETVAL
-
-int
 can_npn()
   CODE:
     RETVAL = iss_can_npn();
