@@ -355,8 +355,3 @@ io_wait_status(SV *sock, int status)
     /* _io_fail's would-block and EINTR cases, done where sysread's are */
     glue_io_wait_status(aTHX_ sock, status, errno);
     XSRETURN_EMPTY;
-
-void
-tie_cache(SV *tie, SV *conn)
-  CODE:
-    glue_tie_cache(aTHX_ tie, conn);

@@ -1291,8 +1291,8 @@ sub idn_to_ascii   { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::Pub
 sub idn_to_unicode { require IO::Socket::SSL::PublicSuffix; IO::Socket::SSL::PublicSuffix::idn_to_unicode(@_) }
 
 package IO::Socket::SSL::SSL_HANDLE;
-# The tie class's Perl methods (TIEHANDLE, READ, READLINE, WRITE, PRINT, GETC and EOF
-# are XS; EBADF is imported in SSL.pm).
+# The tie class's methods written in Perl (TIEHANDLE, READ, READLINE, WRITE,
+# PRINT, GETC and EOF are XS, xs/socket.xs; EBADF is imported in SSL.pm).
 use strict;
 
 sub PRINTF  { my $s = ${shift()}; $s->printf(@_) }
