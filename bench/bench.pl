@@ -107,6 +107,9 @@ Outside the table (run with --extra or --only):
                     (plain IO::Socket::SSL->new), ours and ref only
   memory_ownctx     memory per idle client connection, own context each
   context           ms per IO::Socket::SSL::SSL_Context->new with the default CA store
+  tcpconn           plain TCP connections/s, the handshake loop without TLS: C and
+                    Perl on IO::Socket::INET only (1/Perl - 1/C is what Perl's own
+                    socket objects cost per connection, before any TLS)
 
 The target column is the one of issue 15; the verdict compares this build's
 median with it (for relative targets, with the median of the column named,
@@ -181,6 +184,8 @@ my @runs = (
     { name => 'memory_ownctx', extra => 1, worker => 'memory', args => { conns => $Q ? 100 : 200, ctx => 'own' },
       cols => [qw(ours ref)],
       rows => [[ mem_client_ownctx => client_kib => 'idle client connection, own context each, memory', 'KiB', 0, undef ]] },
+    { name => 'tcpconn', extra => 1, worker => 'tcpconn', args => { secs => $Q ? 1 : 3 }, cols => [qw(c plain)],
+      rows => [[ tcpconn => value => 'plain TCP connections/s (the handshake loop without TLS)', '/s', 1, undef ]] },
     { name => 'context', extra => 1, worker => 'context', args => { n => $Q ? 50 : 200 }, cols => [qw(ours ref)],
       rows => [[ context => value => 'SSL_Context->new on the default CA store', 'ms', 0, undef ]] },
 );

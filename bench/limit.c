@@ -412,6 +412,42 @@ static void w_handshake(void)
            n / (t - t0), n, t - t0, reused, version() == TLS1_2_VERSION ? "TLSv1_2" : "TLSv1_3");
 }
 
+/* ------------------------------------------------------------ tcpconn */
+/* The same connection loop as handshake, without TLS: connect, read to EOF,
+ * close; the server accepts and closes. What the kernel's TCP set-up and
+ * tear-down cost per connection: beside the Perl column it shows what a Perl
+ * program's socket objects add to every connection before any TLS. */
+static void tcpconn_server(SSL_CTX *ctx, int lfd)
+{
+    (void)ctx;
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+    }
+}
+
+static void w_tcpconn(void)
+{
+    int port;
+    double secs = atof(opt("secs", "3")), t0, t;
+    long n = 0;
+    char buf[1024];
+    fork_server(tcpconn_server, &port);
+    t0 = now();
+    do {
+        int fd = connect_port(port);
+        while (read(fd, buf, sizeof buf) > 0)
+            ;
+        close(fd);
+        n++;
+        t = now();
+    } while (t - t0 < secs);
+    stop_server();
+    result("\"value\":%.2f,\"unit\":\"connections/s\",\"n\":%ld,\"elapsed\":%.3f", n / (t - t0), n,
+           t - t0);
+}
+
 /* ------------------------------------------------------------ bulk */
 static long bulk_total;
 
@@ -744,6 +780,8 @@ int main(int argc, char **argv)
         w_memory();
     else if (!strcmp(w, "handshake"))
         w_handshake();
+    else if (!strcmp(w, "tcpconn"))
+        w_tcpconn();
     else if (!strcmp(w, "bulk"))
         w_bulk();
     else if (!strcmp(w, "readline"))

@@ -254,6 +254,37 @@ $W{handshake} = sub {
            ctx => $own ? 'own' : 'shared');
 };
 
+# Plain TCP connections (tls=0 only): the handshake loop without TLS, on
+# IO::Socket::INET - connect, read to EOF, close; the server accepts and
+# closes. Beside limit.c's tcpconn it shows what Perl's socket objects cost
+# per connection before any TLS, the part of a handshake row no TLS module
+# can win back.
+$W{tcpconn} = sub {
+    my $secs = $o{secs} || 3;
+    my ($port) = start_server({}, sub {
+        my $srv = shift;
+        while (1) {
+            my $c = $srv->accept or next;
+            $c->close;
+        }
+    });
+    my ($n, $buf) = (0, undef);
+    my $t0 = time; my $t;
+    my $c0 = cpu();
+    do {
+        my $c = connect_cli($port);
+        1 while $c->sysread($buf, 1024);
+        $c->close;
+        $n++;
+        $t = time;
+    } while ($t - $t0 < $secs);
+    my $cpu = cpu() - $c0;
+    my $el = $t - $t0;
+    stop_servers();
+    result(value => $n / $el, unit => 'connections/s', n => $n, elapsed => $el,
+        cpu => $cpu, cpu_rate => $cpu > 0 ? $n / $cpu : undef);
+};
+
 # Bulk throughput: server syswrites 16 KiB chunks, client sysreads 16 KiB,
 # timed on the client (receiver) from just after the handshake to the last byte.
 $W{bulk} = sub {
@@ -448,4 +479,5 @@ $W{context} = sub {
 
 my $w = $W{$workload} or die "unknown workload '$workload' (known: @{[sort keys %W]})\n";
 die "$workload needs TLS\n" if !$TLS && $workload =~ /^(handshake|latency|context)$/;
+die "$workload is for plain sockets (tls=0)\n" if $TLS && $workload eq 'tcpconn';
 $w->();
