@@ -33,7 +33,7 @@ static int pump_read(BIO *b, char *buf, int len)
     BIO_clear_retry_flags(b);
     if (!c || !c->io_read || len <= 0)
         return 0;
-    return io_result(b, c->io_read(c->io_data, buf, (size_t)len), 1);
+    return io_result(b, c->io_read(c->io.data, buf, (size_t)len), 1);
 }
 
 static int pump_write(BIO *b, const char *buf, int len)
@@ -42,7 +42,7 @@ static int pump_write(BIO *b, const char *buf, int len)
     BIO_clear_retry_flags(b);
     if (!c || !c->io_write || len <= 0)
         return 0;
-    return io_result(b, c->io_write(c->io_data, buf, (size_t)len), 0);
+    return io_result(b, c->io_write(c->io.data, buf, (size_t)len), 0);
 }
 
 static long pump_ctrl(BIO *b, int cmd, long num, void *ptr)
@@ -97,6 +97,6 @@ iss_conn *iss_conn_new_io(iss_ctx *ctx, int is_server, iss_io_fn rd, iss_io_wfn 
     SSL_set_bio(c->ssl, bio, bio);          /* one reference, now the SSL's */
     c->io_read = rd;
     c->io_write = wr;
-    c->io_data = data;
+    c->io.data = data;      /* its free function comes with iss_conn_set_io_free */
     return c;
 }

@@ -89,10 +89,8 @@ void iss_conn_free(iss_conn *c)
     iss_ocsp_conn_free(c);
     iss_ctx_decref(c->ctx);
     free(c->verify_name);
-    if (c->io_free)
-        c->io_free(c->io_data);
-    if (c->owner_free)
-        c->owner_free(c->owner);
+    iss_owned_clear(&c->io);
+    iss_owned_clear(&c->owner);
     free(c->rbuf.data);
     free(c->line.data);
     iss_error_clear(&c->err);
@@ -103,16 +101,15 @@ iss_ssl *iss_conn_ssl(iss_conn *c) { return c->ssl; }
 
 void iss_conn_set_io_free(iss_conn *c, void (*free_fn)(void *))
 {
-    c->io_free = free_fn;
+    c->io.free_fn = free_fn;  /* the data came with iss_conn_new_io */
 }
 
 void iss_conn_set_owner(iss_conn *c, void *data, void (*free_fn)(void *))
 {
-    c->owner = data;
-    c->owner_free = free_fn;
+    iss_owned_set(&c->owner, data, free_fn);
 }
 
-void *iss_conn_owner(iss_conn *c) { return c->owner; }
+void *iss_conn_owner(iss_conn *c) { return c->owner.data; }
 iss_ctx *iss_conn_ctx(iss_conn *c) { return c->ctx; }
 int iss_conn_is_server(iss_conn *c) { return c->is_server; }
 int iss_conn_fd(iss_conn *c) { return c->fd; }

@@ -18,6 +18,27 @@ static inline void iss_err_reset(void)
 
 #define ISS_ERRLEN 1024
 
+/* Data the glue hands the core together with the function that frees it: a
+ * callback's own data, or the glue's state of an object. The callback that
+ * takes it (typed) is kept beside it. */
+typedef struct iss_owned {
+    void *data;
+    void (*free_fn)(void *);  /* NULL: not ours to free */
+} iss_owned;
+
+/* Holds data from now on, and frees what o held before (after the switch,
+ * so a free function that looks at o finds the new data). */
+static inline void iss_owned_set(iss_owned *o, void *data, void (*free_fn)(void *))
+{
+    iss_owned old = *o;
+    o->data = data;
+    o->free_fn = free_fn;
+    if (old.free_fn)
+        old.free_fn(old.data);
+}
+
+static inline void iss_owned_clear(iss_owned *o) { iss_owned_set(o, NULL, NULL); }
+
 struct iss_ctx {
     SSL_CTX *ssl_ctx;
     int refs;                 /* owners: each interpreter's Perl object, each connection;
@@ -99,10 +120,8 @@ struct iss_conn {
     void *msg_data;
     iss_io_fn io_read;        /* SSL_usebio: transport through the glue */
     iss_io_wfn io_write;
-    void *io_data;
-    void (*io_free)(void *);
-    void *owner;              /* the glue's data, freed with the connection */
-    void (*owner_free)(void *);
+    iss_owned io;             /* their data */
+    iss_owned owner;          /* the glue's data, freed with the connection */
     iss_rbuf rbuf;
     iss_rbuf line;            /* the line being assembled across records */
     struct ocsp_state *ocsp;  /* what the staple said (ocsp.c), NULL before */

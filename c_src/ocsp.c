@@ -16,13 +16,11 @@ struct iss_ocsp_trust {
 typedef struct ocsp_cfg {
     int client_flags;         /* ISS_OCSP_ASK | MUST | CHECK */
     iss_staple_hook hook;     /* SSL_ocsp_staple_callback */
-    void *hook_data;
-    void (*hook_free)(void *);
+    iss_owned hook_data;
     unsigned char *staple;    /* server: fixed DER response */
     size_t staple_len;
     iss_staple_source source; /* server: asked per handshake */
-    void *source_data;
-    void (*source_free)(void *);
+    iss_owned source_data;
 } ocsp_cfg;
 
 /* What a connection learned from the staple. */
@@ -437,15 +435,23 @@ static ocsp_cfg *cfg_of(iss_ctx *ctx)
     return ctx->ocsp;
 }
 
+/* cfg_of for a setter that takes over data: without memory, data is freed
+ * here, as the setter promises. */
+static ocsp_cfg *cfg_taking(iss_ctx *ctx, void *data, void (*free_fn)(void *))
+{
+    ocsp_cfg *cfg = cfg_of(ctx);
+    if (!cfg && free_fn)
+        free_fn(data);
+    return cfg;
+}
+
 void iss_ocsp_ctx_free(iss_ctx *ctx)
 {
     ocsp_cfg *cfg = ctx->ocsp;
     if (!cfg)
         return;
-    if (cfg->hook_free)
-        cfg->hook_free(cfg->hook_data);
-    if (cfg->source_free)
-        cfg->source_free(cfg->source_data);
+    iss_owned_clear(&cfg->hook_data);
+    iss_owned_clear(&cfg->source_data);
     free(cfg->staple);
     free(cfg);
     ctx->ocsp = NULL;
@@ -639,7 +645,7 @@ static int client_status_cb(SSL *ssl, void *arg)
         OCSP_RESPONSE *r = der ? iss_ocsp_response_d2i(der, (size_t)len) : NULL;
         int ok;
         st->state = r ? ISS_STAPLE_USER : ISS_STAPLE_NONE;
-        ok = cfg->hook(cfg->hook_data, c, r);
+        ok = cfg->hook(cfg->hook_data.data, c, r);
         OCSP_RESPONSE_free(r);
         if (!ok)
             return 0;
@@ -654,18 +660,12 @@ static int client_status_cb(SSL *ssl, void *arg)
 int iss_ctx_ocsp_client(iss_ctx *ctx, int flags, iss_staple_hook fn, void *data,
                         void (*free_fn)(void *))
 {
-    ocsp_cfg *cfg = cfg_of(ctx);
-    if (!cfg) {
-        if (free_fn)
-            free_fn(data);
+    ocsp_cfg *cfg = cfg_taking(ctx, data, free_fn);
+    if (!cfg)
         return ISS_ERR;
-    }
-    if (cfg->hook_free)
-        cfg->hook_free(cfg->hook_data);
-    cfg->client_flags = flags;
+    iss_owned_set(&cfg->hook_data, data, free_fn);
     cfg->hook = fn;
-    cfg->hook_data = data;
-    cfg->hook_free = free_fn;
+    cfg->client_flags = flags;
     if (flags & ISS_OCSP_ASK)
         SSL_CTX_set_tlsext_status_type(ctx->ssl_ctx, TLSEXT_STATUSTYPE_ocsp);
     SSL_CTX_set_tlsext_status_cb(ctx->ssl_ctx, client_status_cb);
@@ -720,7 +720,8 @@ static int server_status_cb(SSL *ssl, void *arg)
     if (!cfg)
         return SSL_TLSEXT_ERR_NOACK;
     if (cfg->source)
-        cfg->source(cfg->source_data, SSL_get_ex_data(ssl, iss_conn_ex_index), give_staple, ssl);
+        cfg->source(cfg->source_data.data, SSL_get_ex_data(ssl, iss_conn_ex_index), give_staple,
+                    ssl);
     else if (cfg->staple)
         give_staple(ssl, cfg->staple, cfg->staple_len);
     return SSL_get_tlsext_status_ocsp_resp(ssl, &p) > 0 ? SSL_TLSEXT_ERR_OK
@@ -748,17 +749,11 @@ int iss_ctx_ocsp_staple(iss_ctx *ctx, const unsigned char *der, size_t len)
 int iss_ctx_ocsp_staple_source(iss_ctx *ctx, iss_staple_source fn, void *data,
                                void (*free_fn)(void *))
 {
-    ocsp_cfg *cfg = cfg_of(ctx);
-    if (!cfg) {
-        if (free_fn)
-            free_fn(data);
+    ocsp_cfg *cfg = cfg_taking(ctx, data, free_fn);
+    if (!cfg)
         return ISS_ERR;
-    }
-    if (cfg->source_free)
-        cfg->source_free(cfg->source_data);
+    iss_owned_set(&cfg->source_data, data, free_fn);
     cfg->source = fn;
-    cfg->source_data = data;
-    cfg->source_free = free_fn;
     SSL_CTX_set_tlsext_status_cb(ctx->ssl_ctx, server_status_cb);
     return ISS_OK;
 }
