@@ -81,21 +81,12 @@ void iss_ctx_decref(iss_ctx *ctx)
     free(ctx->default_dir);
     free(ctx->cipher_list);
     free(ctx->ciphersuites);
-    if (ctx->owner_free)
-        ctx->owner_free(ctx->owner);
     iss_error_clear(&ctx->err);
     free(ctx);
 }
 
 iss_ssl_ctx *iss_ctx_ssl_ctx(iss_ctx *ctx) { return ctx->ssl_ctx; }
 
-void iss_ctx_set_owner(iss_ctx *ctx, void *data, void (*free_fn)(void *))
-{
-    ctx->owner = data;
-    ctx->owner_free = free_fn;
-}
-
-void *iss_ctx_owner(iss_ctx *ctx) { return ctx->owner; }
 iss_error *iss_ctx_error(iss_ctx *ctx) { return &ctx->err; }
 int iss_ctx_is_server(iss_ctx *ctx) { return ctx->is_server; }
 

@@ -137,10 +137,6 @@ void iss_ctx_decref(iss_ctx *ctx);        /* NULL is fine */
 iss_ssl_ctx *iss_ctx_ssl_ctx(iss_ctx *ctx);      /* borrowed SSL_CTX* */
 iss_error *iss_ctx_error(iss_ctx *ctx);   /* the context's error record */
 int iss_ctx_is_server(iss_ctx *ctx);
-/* Data of the glue (callbacks) that lives exactly as long as the context:
- * free_fn runs when the last reference goes. */
-void iss_ctx_set_owner(iss_ctx *ctx, void *data, void (*free_fn)(void *));
-void *iss_ctx_owner(iss_ctx *ctx);
 
 int iss_ctx_set_cipher_list(iss_ctx *ctx, const char *list);
 int iss_ctx_set_ciphersuites(iss_ctx *ctx, const char *list);

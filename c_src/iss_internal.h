@@ -51,8 +51,6 @@ struct iss_ctx {
     iss_scheme scheme;        /* host name check on the client, when scheme.check */
     iss_verify_hook verify_hook;
     void *verify_data;
-    void *owner;              /* the glue's data, freed with the context */
-    void (*owner_free)(void *);
     struct iss_fp {
         char algo[32];
         int pubkey;
