@@ -339,21 +339,58 @@ SV *glue_peer_shutdown_check(pTHX_ SV *sock, iss_conn *c)
     return ret ? sv_2mortal(ret) : NULL;
 }
 
-/* Falls back to the plain-socket method when TLS is not active. */
-int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
+/* The arguments of a call: a mark, then args. */
+static void push_args(pTHX_ SV **args, int nargs)
 {
     dSP;
-    int i, n;
+    int i;
     PUSHMARK(SP);
     EXTEND(SP, nargs);
     for (i = 0; i < nargs; i++)
         PUSHs(args[i]);
     PUTBACK;
-    n = call_method(method, ctx);
-    return n;
 }
 
-/* ---- Perl callbacks (run under G_EVAL) ---- */
+/* Falls back to the plain-socket method when TLS is not active. */
+int glue_call_plain(pTHX_ const char *method, SV **args, int nargs, I32 ctx)
+{
+    push_args(aTHX_ args, nargs);
+    return call_method(method, ctx);
+}
+
+/* ---- Perl callbacks (run under G_EVAL) ----
+ * Every call into Perl from under an OpenSSL frame goes through glue_call:
+ * a die never unwinds across OpenSSL, it leaves $@ for the caller to record
+ * or report. The caller brackets it with glue_cb_enter/glue_cb_leave: the
+ * mortal arguments it makes and the results it reads live until the leave,
+ * which also gives its own caller's $@ back. */
+
+void glue_cb_enter(pTHX)
+{
+    ENTER;
+    SAVETMPS;
+    save_scalar(PL_errgv);    /* a callback never clobbers the caller's $@ */
+}
+
+void glue_cb_leave(pTHX)
+{
+    FREETMPS;
+    LEAVE;
+}
+
+int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, int nres)
+{
+    dSP;
+    int i, n;
+    push_args(aTHX_ args, nargs);
+    n = call_sv(cb, flags | G_EVAL);
+    SPAGAIN;
+    for (i = 0; i < n && i < nres; i++)
+        res[i] = *(SP - n + 1 + i);
+    SP -= n;
+    PUTBACK;
+    return SvTRUE(ERRSV) ? -1 : n;
+}
 
 /* ---- contexts per interpreter ---- */
 
@@ -494,6 +531,17 @@ iss_error *glue_error_of(pTHX_ SV *obj)
     return NULL;
 }
 
+/* A callback whose scalar result says yes or no: 1 or 0; a die says no and
+ * leaves $@ in c's error record (or ctx's). */
+static int call_yes_no(pTHX_ SV *cb, SV **args, int nargs, iss_ctx *ctx, iss_conn *c)
+{
+    SV *res;
+    int n = glue_call(aTHX_ cb, G_SCALAR, args, nargs, &res, 1);
+    if (n < 0)
+        glue_keep_error(aTHX_ ctx, c);
+    return n == 1 && SvTRUE(res) ? 1 : 0;
+}
+
 /* ($ok, $store, $certname, $error, $cert, $depth, $socket): the reference's
  * six arguments, and the socket of the connection (undef if none) for the
  * Perl side's wrapper, which takes it off before the user's callback. */
@@ -502,11 +550,10 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
 {
     dTHX;
     ctx_glue *g = hook_glue(aTHX_ data);
-    dSP;
-    int n, rv = 0;
+    int rv;
     char *issuer;
     char *subject;
-    SV *certname;
+    SV *certname, *args[7];
     if (!g || !g->verify_cb) {
         /* set in another thread only: fail closed */
         if (c)
@@ -519,37 +566,22 @@ int glue_verify_hook(void *data, iss_conn *c, int ok, iss_x509_store_ctx *store,
     certname = newSVpvf("%s%s", issuer ? issuer : "", subject ? subject : "");
     free(issuer);
     free(subject);
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    EXTEND(SP, 6);
-    mPUSHi(ok);
-    mPUSHu(PTR2UV(store));
-    mPUSHs(certname);
+    glue_cb_enter(aTHX);
+    args[0] = sv_2mortal(newSViv(ok));
+    args[1] = sv_2mortal(newSVuv(PTR2UV(store)));
+    args[2] = sv_2mortal(certname);
     if (err) {
         char buf[256];
         iss_err_string((unsigned long)err, buf, sizeof buf);
-        mPUSHp(buf, strlen(buf));
+        args[3] = sv_2mortal(newSVpvn(buf, strlen(buf)));
     } else {
-        mPUSHi(0);
+        args[3] = sv_2mortal(newSViv(0));
     }
-    mPUSHu(PTR2UV(x509));
-    mPUSHi(depth);
-    XPUSHs(glue_conn_sock(aTHX_ c));
-    PUTBACK;
-    n = call_sv(g->verify_cb, G_SCALAR | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
-        glue_keep_error(aTHX_ g->ctx, c);
-        rv = 0;
-    } else if (n == 1) {
-        rv = SvTRUE(TOPs) ? 1 : 0;
-    }
-    SP -= n;
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    args[4] = sv_2mortal(newSVuv(PTR2UV(x509)));
+    args[5] = sv_2mortal(newSViv(depth));
+    args[6] = glue_conn_sock(aTHX_ c);
+    rv = call_yes_no(aTHX_ g->verify_cb, args, 7, g->ctx, c);
+    glue_cb_leave(aTHX);
     return rv;
 }
 
@@ -557,30 +589,22 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
 {
     dTHX;
     ctx_glue *g = hook_glue(aTHX_ data);
-    dSP;
     int n, len = -1;
+    SV *arg, *res;
     if (!g || !g->passwd_cb)
         return rwflag == 0 ? -1 : 0;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    mXPUSHi(rwflag);
-    PUTBACK;
-    n = call_sv(g->passwd_cb, G_SCALAR | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
+    glue_cb_enter(aTHX);
+    arg = sv_2mortal(newSViv(rwflag));
+    n = glue_call(aTHX_ g->passwd_cb, G_SCALAR, &arg, 1, &res, 1);
+    if (n < 0) {
         glue_keep_error(aTHX_ g->ctx, NULL);
-    } else if (n == 1 && SvOK(TOPs)) {
+    } else if (n == 1 && SvOK(res)) {
         STRLEN l;
-        const char *pw = SvPV(TOPs, l);
+        const char *pw = SvPV(res, l);
         len = (int)(l < (STRLEN)size ? l : (STRLEN)size);
         memcpy(buf, pw, len);
     }
-    SP -= n;
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    glue_cb_leave(aTHX);
     return len < 0 ? (rwflag == 0 && len < 0 ? -1 : 0) : len;
 }
 
@@ -589,27 +613,15 @@ int glue_session_hook(void *data, iss_conn *c, iss_session *sess)
 {
     dTHX;
     ctx_glue *g = hook_glue(aTHX_ data);
-    dSP;
-    int n, keep = 0;
+    int keep;
+    SV *args[2];
     if (!g)
         return 0;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    XPUSHs(glue_conn_sock(aTHX_ c));
-    mXPUSHu(PTR2UV(sess));
-    PUTBACK;
-    n = call_pv("IO::Socket::SSL::_session_new", G_SCALAR | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV))
-        glue_keep_error(aTHX_ g->ctx, c);
-    else if (n == 1)
-        keep = SvTRUE(TOPs) ? 1 : 0;
-    SP -= n;
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    glue_cb_enter(aTHX);
+    args[0] = glue_conn_sock(aTHX_ c);
+    args[1] = sv_2mortal(newSVuv(PTR2UV(sess)));
+    keep = call_yes_no(aTHX_ GLUE_SUB("_session_new"), args, 2, g->ctx, c);
+    glue_cb_leave(aTHX);
     return keep;
 }
 
@@ -618,28 +630,23 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
 {
     dTHX;
     ctx_glue *g = hook_glue(aTHX_ data);
-    dSP;
     int n, rv = -1;
+    SV *args[2], *res[2];
     if (!g || !g->ticket_cb)
         return -1;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    XPUSHs(g->ticket_data ? g->ticket_data : &PL_sv_undef);
+    glue_cb_enter(aTHX);
+    args[0] = g->ticket_data ? g->ticket_data : &PL_sv_undef;
     if (name)
-        mXPUSHp((const char *)name, 16);
-    PUTBACK;
-    n = call_sv(g->ticket_cb, G_LIST | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
+        args[1] = sv_2mortal(newSVpvn((const char *)name, 16));
+    n = glue_call(aTHX_ g->ticket_cb, G_LIST, args, name ? 2 : 1, res, 2);
+    if (n < 0) {
         glue_keep_error(aTHX_ g->ctx, c);
     } else if (n == 0) {
         rv = 0;                   /* no such key */
     } else if (n >= 2) {
         STRLEN kl, nl;
-        const char *k = SvPV(*(SP - n + 1), kl);
-        const char *nm = SvPV(*(SP - n + 2), nl);
+        const char *k = SvPV(res[0], kl);
+        const char *nm = SvPV(res[1], nl);
         /* as the reference (Net::SSLeay): a key name of 1 to 16 bytes,
          * padded with zero bytes to 16; anything else fails the handshake
          * with a message (where the reference's server process dies) */
@@ -655,10 +662,7 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
             glue_keep_error(aTHX_ g->ctx, c);
         }
     }
-    SP -= n;
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    glue_cb_leave(aTHX);
     return rv;
 }
 
@@ -670,23 +674,17 @@ void glue_msg_hook(void *data, int write_p, int version, int content_type,
     iss_conn *c = data;
     conn_glue *g = iss_conn_owner(c);
     dGLUE_THX(g);
-    dSP;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    EXTEND(SP, 7);
-    PUSHs(glue_conn_sock(aTHX_ c));
-    mPUSHi(write_p);
-    mPUSHi(version);
-    mPUSHi(content_type);
-    mPUSHp((const char *)buf, len);
-    mPUSHu(len);
-    mPUSHu(PTR2UV(ssl));
-    PUTBACK;
-    call_pv("IO::Socket::SSL::_msg_callback", G_DISCARD | G_EVAL);
-    FREETMPS;
-    LEAVE;
+    SV *args[7];
+    glue_cb_enter(aTHX);
+    args[0] = glue_conn_sock(aTHX_ c);
+    args[1] = sv_2mortal(newSViv(write_p));
+    args[2] = sv_2mortal(newSViv(version));
+    args[3] = sv_2mortal(newSViv(content_type));
+    args[4] = sv_2mortal(newSVpvn((const char *)buf, len));
+    args[5] = sv_2mortal(newSVuv(len));
+    args[6] = sv_2mortal(newSVuv(PTR2UV(ssl)));
+    (void)glue_call(aTHX_ GLUE_SUB("_msg_callback"), G_DISCARD, args, 7, NULL, 0);
+    glue_cb_leave(aTHX);
 }
 
 /* ---- SSL_usebio: the transport is another Perl handle ---- */
@@ -704,34 +702,21 @@ void glue_io_free(void *p)
 static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *wbuf, size_t len)
 {
     dGLUE_THX(g);
-    dSP;
     ssize_t rv = ISS_ERR;
     int n;
-    SV *buf;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);    /* a callback never clobbers the caller's $@ */
+    SV *buf, *args[4], *r;
+    glue_cb_enter(aTHX);
     buf = sv_2mortal(wbuf ? newSVpvn(wbuf, len) : newSVpvs(""));
-    PUSHMARK(SP);
-    XPUSHs(g->outer);
-    mXPUSHp(method, strlen(method));
-    XPUSHs(buf);
-    mXPUSHu(len);
-    PUTBACK;
+    args[0] = g->outer;
+    args[1] = sv_2mortal(newSVpvn(method, strlen(method)));
+    args[2] = buf;
+    args[3] = sv_2mortal(newSVuv(len));
     /* the Perl side makes the values plain, so reading them cannot die */
-    n = call_pv("IO::Socket::SSL::_usebio_io", G_SCALAR | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
+    n = glue_call(aTHX_ GLUE_SUB("_usebio_io"), G_SCALAR, args, 4, &r, 1);
+    if (n < 0) {
         SV *err = sv_2mortal(newSVsv(ERRSV));
-        SP -= n;
-        PUSHMARK(SP);
-        XPUSHs(err);
-        PUTBACK;
-        call_pv("IO::Socket::SSL::_usebio_died", G_DISCARD | G_EVAL);
-        SPAGAIN;
-        n = 0;
+        (void)glue_call(aTHX_ GLUE_SUB("_usebio_died"), G_DISCARD, &err, 1, NULL, 0);
     } else if (n == 1) {
-        SV *r = TOPs;
         if (SvOK(r)) {
             IV v = SvIV(r);
             rv = v < 0 ? ISS_ERR : v > (IV)len ? (ssize_t)len : (ssize_t)v;   /* never more than asked */
@@ -748,10 +733,7 @@ static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *w
             rv = ISS_EINTR;
         }
     }
-    SP -= n;
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    glue_cb_leave(aTHX);
     return rv;
 }
 

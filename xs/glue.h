@@ -82,6 +82,18 @@ void glue_conn_gone(pTHX);
 void glue_croak_ssl(pTHX_ const char *what);
 
 /* ---- Perl callbacks (run under G_EVAL) ---- */
+/* A call into Perl from a callback of OpenSSL, inside glue_cb_enter (a
+ * scope for temporaries, with $@ saved) and glue_cb_leave. */
+void glue_cb_enter(pTHX);
+void glue_cb_leave(pTHX);
+/* Calls cb with the nargs values of args under G_EVAL, in the context of
+ * flags (G_SCALAR, G_LIST; G_DISCARD: scalar, the results dropped at once).
+ * The first nres results go to res; they live until glue_cb_leave. Returns
+ * how many results came, or -1 when the call died ($@ says why). */
+int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, int nres);
+/* A sub of the Perl side by its name in IO::Socket::SSL, for glue_call. */
+#define GLUE_SUB(name) MUTABLE_SV(get_cv("IO::Socket::SSL::" name, GV_ADD))
+
 /* A context as one interpreter sees it: threads share the iss_ctx (one
  * reference per interpreter), each has its own copy of the Perl callbacks
  * (perl clones them with the object). The _Ctx object's magic points here;

@@ -31,36 +31,23 @@ void glue_ocsp_hook_free(void *p)
     Safefree(h);
 }
 
-/* The connection's socket (a new mortal reference), or undef. */
 /* SSL_ocsp_staple_callback: cb->($sock, $resp or undef); a die fails the
  * handshake, and its $@ (kept on the connection) becomes the error. */
 int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp)
 {
     ocsp_hook *h = data;
     dGLUE_THX(h);
-    dSP;
     int ok = 1;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    EXTEND(SP, 2);
-    PUSHs(glue_conn_sock(aTHX_ c));
-    if (resp)
-        mPUSHu(PTR2UV(resp));
-    else
-        PUSHs(&PL_sv_undef);
-    PUTBACK;
-    call_sv(h->cb, G_DISCARD | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
+    SV *args[2];
+    glue_cb_enter(aTHX);
+    args[0] = glue_conn_sock(aTHX_ c);
+    args[1] = resp ? sv_2mortal(newSVuv(PTR2UV(resp))) : &PL_sv_undef;
+    if (glue_call(aTHX_ h->cb, G_DISCARD, args, 2, NULL, 0) < 0) {
         if (c)
             glue_keep_error(aTHX_ NULL, c);
         ok = 0;
     }
-    PUTBACK;
-    FREETMPS;
-    LEAVE;
+    glue_cb_leave(aTHX);
     return ok;
 }
 
@@ -71,39 +58,23 @@ void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void
 {
     ocsp_hook *h = data;
     dGLUE_THX(h);
-    dSP;
     int n;
-    ENTER;
-    SAVETMPS;
-    save_scalar(PL_errgv);
-    PUSHMARK(SP);
-    XPUSHs(glue_conn_sock(aTHX_ c));
-    PUTBACK;
-    n = call_sv(h->cb, G_SCALAR | G_EVAL);
-    SPAGAIN;
-    if (SvTRUE(ERRSV)) {
+    SV *sock, *rv;
+    glue_cb_enter(aTHX);
+    sock = glue_conn_sock(aTHX_ c);
+    n = glue_call(aTHX_ h->cb, G_SCALAR, &sock, 1, &rv, 1);
+    if (n < 0) {
         SV *msg = sv_2mortal(newSVpvf("IO::Socket::SSL: SSL_ocsp_staple callback died: %" SVf,
                                       SVfARG(ERRSV)));
-        SP -= n;
-        PUTBACK;
-        /* warn may die too (a __WARN__ handler): keep it inside an eval */
-        PUSHMARK(SP);
-        XPUSHs(msg);
-        PUTBACK;
-        call_pv("IO::Socket::SSL::_ocsp_source_died", G_DISCARD | G_EVAL);
-    } else {
-        SV *rv = n == 1 ? TOPs : NULL;
-        if (rv && SvOK(rv) && !SvROK(rv)) {
-            STRLEN len;
-            const char *p = SvPVbyte(rv, len);
-            if (len)
-                give(arg, (const unsigned char *)p, len);
-        }
-        SP -= n;
-        PUTBACK;
+        /* warn may die too (a __WARN__ handler): it runs under G_EVAL as well */
+        (void)glue_call(aTHX_ GLUE_SUB("_ocsp_source_died"), G_DISCARD, &msg, 1, NULL, 0);
+    } else if (n == 1 && SvOK(rv) && !SvROK(rv)) {
+        STRLEN len;
+        const char *p = SvPVbyte(rv, len);
+        if (len)
+            give(arg, (const unsigned char *)p, len);
     }
-    FREETMPS;
-    LEAVE;
+    glue_cb_leave(aTHX);
 }
 
 /* A hash like an entry of Net::SSLeay's OCSP_response_results. */
