@@ -41,13 +41,6 @@ sub server {
     }, timeout => 200);
 }
 
-sub client {
-    my ($port, %args) = @_;
-    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
-        SSL_verifycn_name => 'localhost', SSL_ca_file => "$d/ca.pem", %args);
-    return ($c, $c ? undef : $SSL_ERROR);
-}
-
 my $MUST = qr/did not receive the required stapled OCSP response/;
 for my $ver (qw(TLSv1_3 TLSv1_2)) {
     my @v = (SSL_version => $ver);
@@ -72,7 +65,7 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
         for my $m ([TRY => SSL_OCSP_TRY_STAPLE], [MUST => SSL_OCSP_MUST_STAPLE],
                    ['default' => undef], [FAIL_HARD => SSL_OCSP_TRY_STAPLE | SSL_OCSP_FAIL_HARD]) {
             my $w = $m->[0] eq 'MUST' ? $want[1] : $want[0];
-            my ($c, $err) = client($port, @v,
+            my ($c, $err) = ocsp_client($pki, $port, @v,
                 defined $m->[1] ? (SSL_ocsp_mode => $m->[1]) : ());
             if ($w->[0]) {
                 ok($c, "$name, $m->[0]: connects") or diag($err);
@@ -83,7 +76,7 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
             }
         }
         # NO_STAPLE does not ask, so nothing is checked (and nothing sent)
-        my ($c, $err) = client($port, @v, SSL_ocsp_mode => SSL_OCSP_NO_STAPLE);
+        my ($c, $err) = ocsp_client($pki, $port, @v, SSL_ocsp_mode => SSL_OCSP_NO_STAPLE);
         ok($c, "$name, NO_STAPLE: connects") or diag($err);
         kill_child($pid);
     }
@@ -93,19 +86,19 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
 {
     my ($pid, $port) = server('muststaple', undef);
     for my $mode (SSL_OCSP_TRY_STAPLE, SSL_OCSP_NO_STAPLE) {
-        my ($c, $err) = client($port, SSL_ocsp_mode => $mode);
+        my ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_mode => $mode);
         ok(!$c, "must-staple certificate without a staple, mode $mode: fails");
         like($err, qr/$MUST.*status_request/, '... saying the certificate demands it');
     }
-    my ($c, $err) = client($port, SSL_verify_mode => SSL_VERIFY_NONE);
+    my ($c, $err) = ocsp_client($pki, $port, SSL_verify_mode => SSL_VERIFY_NONE);
     ok($c, 'must-staple without a staple: a client that does not verify connects') or diag($err);
     kill_child($pid);
     ($pid, $port) = server('muststaple', $der{'good'});
-    ($c, $err) = client($port);
+    ($c, $err) = ocsp_client($pki, $port);
     ok(!$c, "must-staple with another certificate's response: fails");
     kill_child($pid);
     ($pid, $port) = server('muststaple', $der{muststaple});
-    ($c, $err) = client($port);
+    ($c, $err) = ocsp_client($pki, $port);
     ok($c, 'must-staple with its good response: connects') or diag($err);
     kill_child($pid);
 }
@@ -114,13 +107,13 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
 {
     my ($pid, $port) = server('good', $der{good});
     my @got;
-    my ($c, $err) = client($port, SSL_ocsp_staple_callback => sub { @got = @_ });
+    my ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_staple_callback => sub { @got = @_ });
     ok($c, 'with SSL_ocsp_staple_callback: connects') or diag($err);
     isa_ok($got[0], 'IO::Socket::SSL', 'callback gets the socket');
     like($got[1], qr/^[1-9]\d*$/, '... and the response as a handle');
     # the handle works with Net::SSLeay (the real one, or our stand-in)
     my ($der, $status);
-    ($c, $err) = client($port, SSL_ocsp_staple_callback => sub {
+    ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_staple_callback => sub {
         require Net::SSLeay;
         $status = Net::SSLeay::OCSP_response_status($_[1]);
         $der = Net::SSLeay::i2d_OCSP_RESPONSE($_[1]);
@@ -128,13 +121,14 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
     ok($c, 'callback using Net::SSLeay: connects') or diag($err);
     is($status, 0, '... OCSP_response_status: successful');
     is($der, $der{good}, '... i2d_OCSP_RESPONSE gives the stapled bytes');
-    ($c, $err) = client($port, SSL_ocsp_staple_callback => sub { die "my callback says no\n" });
+    ($c, $err) = ocsp_client($pki, $port,
+        SSL_ocsp_staple_callback => sub { die "my callback says no\n" });
     ok(!$c, 'a dying SSL_ocsp_staple_callback fails the handshake');
     like($err, qr/my callback says no/, '... with its message');
     kill_child($pid);
     ($pid, $port) = server('good', undef);
     @got = ('x', 'x');
-    ($c, $err) = client($port, SSL_ocsp_staple_callback => sub { @got = @_ });
+    ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_staple_callback => sub { @got = @_ });
     ok($c, 'no staple, with callback: connects') or diag($err);
     ok(!defined $got[1] && ref($got[0]), '... and the callback got undef as response');
     kill_child($pid);
@@ -144,7 +138,7 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
 {
     my ($pid, $port) = server('good', $der{good});
     my $cache = IO::Socket::SSL::OCSP_Cache->new;
-    my ($c, $err) = client($port, SSL_ocsp_cache => $cache);
+    my ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_cache => $cache);
     ok($c, 'connects with a cache') or diag($err);
     my @ids = grep { $_ ne '' } keys %$cache;
     is(scalar @ids, 1, 'the stapled result is in the cache');
@@ -153,7 +147,7 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
     kill_child($pid);
     # a new connection without a staple: the resolver has nothing to ask
     ($pid, $port) = server('good', undef);
-    ($c, $err) = client($port, SSL_ocsp_cache => $cache);
+    ($c, $err) = ocsp_client($pki, $port, SSL_ocsp_cache => $cache);
     my $r = $c && $c->ocsp_resolver;
     ok($r, 'resolver') or diag($err);
     is_deeply({ $r->requests }, {}, 'the cached answer is reused: no request');
@@ -166,7 +160,8 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
     my ($pid, $port) = server('good', $der{good}, SSL_version => $ver);
     my $cache = IO::Socket::SSL::Session_Cache->new(10);
     for my $n (1, 2) {
-        my ($c, $err) = client($port, SSL_version => $ver, SSL_ocsp_mode => SSL_OCSP_MUST_STAPLE,
+        my ($c, $err) = ocsp_client($pki, $port, SSL_version => $ver,
+            SSL_ocsp_mode => SSL_OCSP_MUST_STAPLE,
             SSL_session_cache => $cache, SSL_session_key => 'k');
         ok($c, "$ver MUST_STAPLE, connection $n: connects") or diag($err);
         $c or next;
@@ -185,7 +180,7 @@ for my $ver (qw(TLSv1_3 TLSv1_2)) {
         local $IO::Socket::SSL::DEBUG = 3;
         local *STDERR;
         open(STDERR, '>', \$err) or die;
-        client($port);
+        ocsp_client($pki, $port);
     }
     like($err, qr/request OCSP stapling/, 'DEBUG: asking for a staple');
     like($err, qr/got OCSP success with stapling/, 'DEBUG: the staple was good');

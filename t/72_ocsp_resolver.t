@@ -47,11 +47,8 @@ sub server {
 }
 
 sub client {
-    my ($port, %args) = @_;
-    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
-        SSL_verifycn_name => 'localhost', SSL_ca_file => "$d/ca.pem", %args)
-        or die "connect: $SSL_ERROR";
-    return $c;
+    my ($c, $err) = ocsp_client($pki, @_);
+    return $c || die "connect: $err";
 }
 
 my $uri1 = "http://127.0.0.1:$pki->{port1}/";

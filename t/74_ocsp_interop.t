@@ -24,13 +24,6 @@ sub s_server {
     return ($h, $port);
 }
 
-sub client {
-    my ($port, %args) = @_;
-    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
-        SSL_verifycn_name => 'localhost', SSL_ca_file => "$d/ca.pem", %args);
-    return ($c, $c ? undef : $SSL_ERROR);
-}
-
 my $MUST = qr/did not receive the required stapled OCSP response/;
 my $url = "http://127.0.0.1:$pki->{port1}/";
 my @case = (
@@ -53,7 +46,7 @@ for my $case (@case) {
     for my $ver (qw(TLSv1_3 TLSv1_2)) {
         for my $m ([TRY => SSL_OCSP_TRY_STAPLE], [MUST => SSL_OCSP_MUST_STAPLE]) {
             my $w = $m->[0] eq 'MUST' ? $want[1] : $want[0];
-            my ($c, $err) = client($port, SSL_version => $ver, SSL_ocsp_mode => $m->[1]);
+            my ($c, $err) = ocsp_client($pki, $port, SSL_version => $ver, SSL_ocsp_mode => $m->[1]);
             if ($w->[0]) {
                 ok($c, "s_server $name, $ver, $m->[0]: connects") or diag($err);
             } else {

@@ -8,7 +8,7 @@ use Exporter 'import';
 use File::Temp ();
 use TestLib;
 
-our @EXPORT = qw(ocsp_pki ocsp_responder slurp http_error_server);
+our @EXPORT = qw(ocsp_pki ocsp_responder ocsp_client slurp http_error_server);
 
 sub slurp {
     my $f = shift;
@@ -53,6 +53,16 @@ sub ocsp_responder {
         return;
     }
     return $h;
+}
+
+# ocsp_client($pki, $port, %args): a client to 127.0.0.1:$port that verifies
+# the PKI's server certificates (name localhost): ($socket, undef), or
+# (undef, $SSL_ERROR) when it did not connect.
+sub ocsp_client {
+    my ($pki, $port, %args) = @_;
+    my $c = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+        SSL_verifycn_name => 'localhost', SSL_ca_file => "$pki->{dir}/ca.pem", %args);
+    return ($c, $c ? undef : $IO::Socket::SSL::SSL_ERROR);
 }
 
 # A plain HTTP server on $port that answers every request with status 500,
