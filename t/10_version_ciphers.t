@@ -16,17 +16,6 @@ watchdog(120);
 my @ca = (SSL_ca_file => cert('test-ca.pem'));
 my $openssl = openssl_bin();
 
-# new() with bad arguments: the reference dies for some, returns false for
-# others; returns (object or undef, error text from $@ or $SSL_ERROR)
-sub try_new {
-    my @args = @_;
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    local $@;
-    my $obj = eval { IO::Socket::SSL->new(@args) };
-    my $err = $@ ? "$@" : defined $SSL_ERROR ? "$SSL_ERROR" : '';
-    return ($obj, $err);
-}
-
 # One connection between our client and our server.
 #   my ($c, $err, $r) = pair({server args}, {client args});
 # $c: the connected client (or undef), $err: $SSL_ERROR of a failed client,

@@ -29,16 +29,6 @@ sub spew  { open(my $fh, '>:raw', $_[0]) or die "$_[0]: $!"; print $fh $_[1]; cl
 my $root_and_int = "$tmp/root-and-intermediate.pem";
 spew($root_and_int, slurp(cert('test-ca.pem')) . slurp(cert('intermediate-ca.pem')));
 
-# new() that may die or return false: (object, error text)
-sub try_new {
-    my @args = @_;
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    local $@;
-    my $obj = eval { IO::Socket::SSL->new(@args) };
-    my $err = $@ ? "$@" : defined $SSL_ERROR ? "$SSL_ERROR" : '';
-    return ($obj, $err);
-}
-
 my @listen = (LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1);
 
 # A server with exactly the given SSL args (no TestLib defaults) and one

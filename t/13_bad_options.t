@@ -17,16 +17,11 @@ my $N = 20;
 my $tmp = File::Temp->newdir;
 my $missing = "$tmp/no-such-file.pem";
 
-# (object, error text from $@ or $SSL_ERROR, [warnings])
-sub try_new {
-    my @args = @_;
+# try_new with its warnings caught: (object, error text, [warnings])
+sub try_new_quiet {
     my @warn;
     local $SIG{__WARN__} = sub { push @warn, "@_" };
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    local $@;
-    my $obj = eval { IO::Socket::SSL->new(@args) };
-    my $err = $@ ? "$@" : defined $SSL_ERROR ? "$SSL_ERROR" : '';
-    return ($obj, $err, \@warn);
+    return (try_new(@_), \@warn);
 }
 
 my @listen = (LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5);
@@ -113,7 +108,7 @@ my @cases = (
 # ----- each case once: a clear error, no object, no warning -----------------
 for (@cases) {
     my ($name, $args, $re) = @$_;
-    my ($obj, $err, $warn) = try_new(@$args);
+    my ($obj, $err, $warn) = try_new_quiet(@$args);
     ok(!$obj, "$name: no object");
     like($err, $re, "$name: error") or diag("got: $err");
     is_deeply($warn, [], "$name: no warnings") or diag(explain($warn));
@@ -127,21 +122,21 @@ SKIP: {
     print $fh "x\n";
     close $fh;
     chmod 0, $f;
-    my ($obj, $err) = try_new(@server, SSL_cert_file => $f);
+    my ($obj, $err) = try_new_quiet(@server, SSL_cert_file => $f);
     ok(!$obj, 'unreadable SSL_cert_file: no object');
     like($err, qr/SSL_cert_file \Q$f\E can't be used: Permission denied/, "unreadable: $err");
 }
 
 # ----- a working configuration still works after all of that -----------------
 {
-    my ($obj, $err) = try_new(@server);
+    my ($obj, $err) = try_new_quiet(@server);
     ok($obj, 'a good server configuration works after the failures') or diag($err);
     $obj->close if $obj;
 }
 
 # ----- no fd leak over $N rounds of every case -------------------------------
 {
-    my $round = sub { my @r = try_new(@{ $_->[1] }) for @cases; return };
+    my $round = sub { my @r = try_new_quiet(@{ $_->[1] }) for @cases; return };
     $round->();    # warm-up: lazily opened things do not count
     my $before = count_fds();
     $round->() for 1 .. $N;
@@ -152,7 +147,7 @@ SKIP: {
             # which ones leak
             for my $c (@cases) {
                 my $b = count_fds();
-                my @r = try_new(@{ $c->[1] }) for 1 .. 3;
+                my @r = try_new_quiet(@{ $c->[1] }) for 1 .. 3;
                 my $d = count_fds() - $b;
                 diag("leaks $d fds in 3 attempts: $c->[0]") if $d;
             }

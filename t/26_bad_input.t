@@ -24,17 +24,6 @@ sub leak_check {
     return ($after - $before, @last);
 }
 
-# new() with bad arguments: it may die or return false; returns
-# (object or undef, error text from $@ or $SSL_ERROR)
-sub try_new {
-    my @args = @_;
-    $IO::Socket::SSL::SSL_ERROR = undef;
-    local $@;
-    my $obj = eval { IO::Socket::SSL->new(@args) };
-    my $err = $@ ? "$@" : defined $IO::Socket::SSL::SSL_ERROR ? "$IO::Socket::SSL::SSL_ERROR" : '';
-    return ($obj, $err);
-}
-
 my @server = (LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5);
 my $missing = certdir() . '/no-such-file.pem';
 

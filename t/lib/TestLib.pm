@@ -18,7 +18,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(
     cert certdir watchdog
-    tcp_listener ssl_listener listener_port free_port
+    tcp_listener ssl_listener listener_port free_port try_new
     fork_server fork_child report wait_report wait_child kill_child greeting_server
     count_fds fd_list
     run_bg wait_bg_output wait_bg stop_bg bg_output
@@ -97,6 +97,20 @@ sub ssl_listener {
     ) or die "cannot create SSL listener: $! / "
         . ($IO::Socket::SSL::SSL_ERROR // '');
     return $l;
+}
+
+# try_new(@args): IO::Socket::SSL->new(@args), which may die or return
+# false for bad arguments: (object or undef, error text from $@ or
+# $SSL_ERROR, '' for none).
+sub try_new {
+    my @args = @_;
+    require IO::Socket::SSL;
+    $IO::Socket::SSL::SSL_ERROR = undef;
+    local $@;
+    my $obj = eval { IO::Socket::SSL->new(@args) };
+    my $err = $@ ? "$@"
+        : defined $IO::Socket::SSL::SSL_ERROR ? "$IO::Socket::SSL::SSL_ERROR" : '';
+    return ($obj, $err);
 }
 
 sub listener_port {
