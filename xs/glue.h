@@ -175,6 +175,10 @@ ocsp_hook *glue_ocsp_hook_new(pTHX_ SV *cb);
 void glue_ocsp_hook_free(void *p);
 int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp);
 void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void *arg);
+/* The DER certificate ids of an array, as the core takes them: two arrays
+ * freed with the calling XSUB's scope (SAVEFREEPV), NULL for none. Returns
+ * how many there are. */
+SSize_t glue_ocsp_ids(pTHX_ AV *ids, const unsigned char ***p, size_t **lens);
 SV *glue_ocsp_result_av(pTHX_ const unsigned char *id, size_t idlen, const iss_ocsp_single *s);
 SV *glue_ocsp_uri(pTHX_ void *x509);
 extern MGVTBL glue_trust_vtbl;

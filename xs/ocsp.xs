@@ -33,22 +33,12 @@ SV *
 ocsp_request(AV *ids)
   CODE:
   {
-    SSize_t i, n = av_len(ids) + 1;
     const unsigned char **p;
     size_t *lens, len = 0;
     unsigned char *der;
-    if (n <= 0)
+    SSize_t n = glue_ocsp_ids(aTHX_ ids, &p, &lens);
+    if (n == 0)
         XSRETURN_UNDEF;
-    Newx(p, n, const unsigned char *);
-    SAVEFREEPV(p);
-    Newx(lens, n, size_t);
-    SAVEFREEPV(lens);
-    for (i = 0; i < n; i++) {
-        SV **sv = av_fetch(ids, i, 0);
-        STRLEN l = 0;
-        p[i] = (const unsigned char *)(sv ? SvPVbyte(*sv, l) : "");
-        lens[i] = l;
-    }
     der = iss_ocsp_request(p, lens, (int)n, &len);
     if (!der)
         XSRETURN_UNDEF;
@@ -150,30 +140,21 @@ check(SV *self, SV *resp, SV *req, AV *ids)
   PPCODE:
   {
     iss_ocsp_trust *t = TRUST(self);
-    SSize_t i, n = av_len(ids) + 1;
-    const unsigned char **p = NULL;
-    size_t *lens = NULL;
+    SSize_t i, n;
+    const unsigned char **p;
+    size_t *lens;
     iss_ocsp_single *out = NULL;
     STRLEN rlen, qlen = 0;
     const char *r = SvPVbyte(resp, rlen), *q = SvOK(req) ? SvPVbyte(req, qlen) : NULL;
     char err[512];
     int rc;
+    n = glue_ocsp_ids(aTHX_ ids, &p, &lens);
     if (n > 0) {
-        Newx(p, n, const unsigned char *);
-        SAVEFREEPV(p);
-        Newx(lens, n, size_t);
-        SAVEFREEPV(lens);
         Newxz(out, n, iss_ocsp_single);
         SAVEFREEPV(out);
     }
-    for (i = 0; i < n; i++) {
-        SV **sv = av_fetch(ids, i, 0);
-        STRLEN l = 0;
-        p[i] = (const unsigned char *)(sv ? SvPVbyte(*sv, l) : "");
-        lens[i] = l;
-    }
     rc = iss_ocsp_trust_check(t, (const unsigned char *)r, rlen, (const unsigned char *)q,
-                              qlen, p, lens, (int)(n > 0 ? n : 0), out, err, sizeof err);
+                              qlen, p, lens, (int)n, out, err, sizeof err);
     if (rc != ISS_OCSP_OK) {
         mXPUSHi(rc);
         mXPUSHp(err, strlen(err));

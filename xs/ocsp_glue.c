@@ -77,6 +77,26 @@ void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void
     glue_cb_leave(aTHX);
 }
 
+SSize_t glue_ocsp_ids(pTHX_ AV *ids, const unsigned char ***p, size_t **lens)
+{
+    SSize_t i, n = av_len(ids) + 1;
+    *p = NULL;
+    *lens = NULL;
+    if (n <= 0)
+        return 0;
+    Newx(*p, n, const unsigned char *);
+    SAVEFREEPV(*p);
+    Newx(*lens, n, size_t);
+    SAVEFREEPV(*lens);
+    for (i = 0; i < n; i++) {
+        SV **sv = av_fetch(ids, i, 0);
+        STRLEN l = 0;
+        (*p)[i] = (const unsigned char *)(sv ? SvPVbyte(*sv, l) : "");
+        (*lens)[i] = l;
+    }
+    return n;
+}
+
 /* A hash like an entry of Net::SSLeay's OCSP_response_results. */
 static SV *single_hv(pTHX_ const iss_ocsp_single *s)
 {
