@@ -4,34 +4,17 @@ MODULE = IO::Socket::SSL    PACKAGE = IO::Socket::SSL
 
 void
 sysread(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
+  ALIAS:
+    read = 1
+    peek = 2
   PPCODE:
   {
+    /* ix is glue_read's mode */
+    static const char *const plain[] = { "_plain_sysread", "_plain_read", "_plain_peek" };
     iss_conn *c = glue_sock_conn(aTHX_ self);
     if (!c)
-        FALLBACK("_plain_sysread", items, G_SCALAR);
-    ST(0) = glue_read(aTHX_ self, c, buf, len, offset, 0);
-    XSRETURN(1);
-  }
-
-void
-read(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
-  PPCODE:
-  {
-    iss_conn *c = glue_sock_conn(aTHX_ self);
-    if (!c)
-        FALLBACK("_plain_read", items, G_SCALAR);
-    ST(0) = glue_read(aTHX_ self, c, buf, len, offset, 1);
-    XSRETURN(1);
-  }
-
-void
-peek(SV *self, SV *buf, SSize_t len, SSize_t offset = 0)
-  PPCODE:
-  {
-    iss_conn *c = glue_sock_conn(aTHX_ self);
-    if (!c)
-        FALLBACK("_plain_peek", items, G_SCALAR);
-    ST(0) = glue_read(aTHX_ self, c, buf, len, offset, 2);
+        FALLBACK(plain[ix], items, G_SCALAR);
+    ST(0) = glue_read(aTHX_ self, c, buf, len, offset, ix);
     XSRETURN(1);
   }
 
