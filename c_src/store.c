@@ -8,13 +8,19 @@
 
 static int store_unshare(iss_ctx *ctx);
 
+/* A CA file or directory given as '' is none; 1 when neither is left. */
+static int no_locations(const char **file, const char **dir)
+{
+    if (*file && !**file)
+        *file = NULL;
+    if (*dir && !**dir)
+        *dir = NULL;
+    return !*file && !*dir;
+}
+
 int iss_ctx_load_ca(iss_ctx *ctx, const char *file, const char *dir)
 {
-    if (file && !*file)
-        file = NULL;
-    if (dir && !*dir)
-        dir = NULL;
-    if (!file && !dir)
+    if (no_locations(&file, &dir))
         return ISS_OK;
     if (store_unshare(ctx) == ISS_OK && SSL_CTX_load_verify_locations(ctx->ssl_ctx, file, dir))
         return ISS_OK;
@@ -77,11 +83,7 @@ int iss_ctx_use_default_ca(iss_ctx *ctx, const char *file, const char *dir)
 {
     struct default_store *d, *fresh = NULL;
     X509_STORE *st = NULL;
-    if (file && !*file)
-        file = NULL;
-    if (dir && !*dir)
-        dir = NULL;
-    if (!file && !dir)
+    if (no_locations(&file, &dir))
         return ISS_OK;
     pthread_once(&atfork_once, atfork_register);
     pthread_mutex_lock(&defaults_lock);
