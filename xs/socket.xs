@@ -242,8 +242,8 @@ void
 READ(SV *tie, SV *buf, SSize_t len, SSize_t offset = 0)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     if (!c) {
         SV *args[4];
         int i, n;
@@ -263,8 +263,8 @@ void
 READLINE(SV *tie)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     I32 gimme = GIMME_V == G_LIST ? G_LIST : G_SCALAR;
     int n;
     if (!c) {
@@ -282,8 +282,8 @@ void
 WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     STRLEN len;
     const char *p;
     if (!c) {
@@ -307,8 +307,8 @@ void
 PRINT(SV *tie, ...)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     SV *rv;
     if (!c) {
         int n;
