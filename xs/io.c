@@ -220,6 +220,34 @@ static int from_readline_op(pTHX)
     return PL_curstackinfo->si_type == PERLSI_MAGIC && cxstack_ix < 0;
 }
 
+/* READLINE's common case, in scalar context from `<$sock>`: $/ one plain
+ * byte and the line whole in the record at hand. Returns the borrowed line
+ * (see glue_readline), or NULL for glue_readline to do everything. The
+ * result is the same as glue_readline's: nothing that can fail or run Perl
+ * code lies between the two, so clearing the error after the read is as
+ * clearing it before. */
+SV *glue_readline_quick(pTHX_ iss_conn *c)
+{
+    SV *rs = PL_rs, *l, *e;
+    const char *out;
+    ssize_t n;
+    my_cxt_t *cx_;
+    /* as rs_mode for a plain string: SvPV without get magic is SvPVX */
+    if (!rs || !SvPOK(rs) || SvGMAGICAL(rs) || SvCUR(rs) != 1 || !from_readline_op(aTHX))
+        return NULL;
+    if ((n = iss_conn_nextline(c, (unsigned char)*SvPVX(rs), &out)) <= 0)
+        return NULL;
+    cx_ = glue_cxt(aTHX);
+    e = GvSVn(cx_->ssl_error);    /* glue_clear_error */
+    if (SvOK(e))
+        sv_setsv(e, &PL_sv_undef);
+    SETERRNO(0, 0);
+    l = cx_->line;
+    SvPV_set(l, (char *)out);
+    SvCUR_set(l, n);
+    return l;
+}
+
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
 {
     dSP;

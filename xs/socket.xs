@@ -267,10 +267,15 @@ READLINE(SV *tie)
     iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     I32 gimme = GIMME_V == G_LIST ? G_LIST : G_SCALAR;
     int n;
+    SV *line;
     if (!c) {
         PUTBACK;
         n = glue_call_plain(aTHX_ "readline", &self, 1, gimme);
         return;
+    }
+    if (gimme == G_SCALAR && (line = glue_readline_quick(aTHX_ c))) {
+        ST(0) = line;
+        XSRETURN(1);
     }
     PUTBACK;
     n = glue_readline(aTHX_ self, c, gimme, 1);
