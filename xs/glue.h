@@ -162,7 +162,7 @@ SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset,
 SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all);
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied);
 SV *glue_readline_quick(pTHX_ iss_conn *c);
-SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
+int glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
 const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len);
 
 /* ---- small conversions ---- */

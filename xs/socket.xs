@@ -57,11 +57,9 @@ print(SV *self, ...)
   PPCODE:
   {
     iss_conn *c = glue_sock_conn(aTHX_ self);
-    SV *rv;
     if (!c)
         FALLBACK("_plain_print", items, G_SCALAR);
-    rv = glue_print(aTHX_ self, c, &ST(1), items - 1);
-    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    ST(0) = glue_print(aTHX_ self, c, &ST(1), items - 1) ? &PL_sv_yes : &PL_sv_undef;
     XSRETURN(1);
   }
 
@@ -314,7 +312,6 @@ PRINT(SV *tie, ...)
   {
     SV *self;
     iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
-    SV *rv;
     if (!c) {
         int n;
         ST(0) = self;
@@ -323,8 +320,7 @@ PRINT(SV *tie, ...)
         SPAGAIN;
         XSRETURN(n);
     }
-    rv = glue_print(aTHX_ self, c, &ST(1), items - 1);
-    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    ST(0) = glue_print(aTHX_ self, c, &ST(1), items - 1) ? &PL_sv_yes : &PL_sv_undef;
     XSRETURN(1);
   }
 
