@@ -879,6 +879,24 @@ ssize_t iss_conn_readline(iss_conn *c, const char *delim, size_t dlen, int para,
     return op_leave(c, op_readline(c, delim, dlen, para, out));
 }
 
+ssize_t iss_conn_nextline(iss_conn *c, int delim, const char **out)
+{
+    const char *p, *hit;
+    size_t end;
+    /* busy: let iss_conn_readline refuse; a kept partial line: it comes first */
+    if (c->busy || (c->line.len && !c->line_done) || c->rbuf.len == 0)
+        return 0;
+    p = c->rbuf.data + c->rbuf.off;
+    if (!(hit = memchr(p, delim, c->rbuf.len)))
+        return 0;
+    line_settle(c);
+    end = (size_t)(hit - p) + 1;
+    *out = p;
+    c->rbuf.off += end;
+    c->rbuf.len -= end;
+    return (ssize_t)end;
+}
+
 ssize_t iss_conn_readrec(iss_conn *c, size_t n, const char **out)
 {
     if (c->busy)

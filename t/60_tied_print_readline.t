@@ -107,6 +107,23 @@ for my $m (qw(PRINT READLINE READ WRITE)) {
     my $v = <$s> . "tail";
     is($v, "echo:one more\ntail", 'readline inside an expression');
 
+    # a line read from the record already at hand (the usual case) and one
+    # that needs the next record clear $SSL_ERROR and $! as any read does;
+    # a one-byte $/ other than "\n" is found there too
+    print $s "many 3\n";
+    for my $i (1 .. 3) {
+        ($SSL_ERROR, $!) = ('stale', 4);
+        is(scalar <$s>, "line $i\n", "line $i");
+        ok(!defined $SSL_ERROR && $! == 0, "line $i: \$SSL_ERROR and \$! cleared");
+    }
+    print $s "many 2\n";
+    {
+        local $/ = ' ';
+        is(scalar <$s>, 'line ', '$/ = " "');
+        is(scalar <$s>, "1\nline ", '... across a newline');
+    }
+    is(scalar <$s>, "2\n", 'back to lines');
+
     # eof blocks until there is data or the end, as on a plain socket
     print $s "many 2\n";
     ok(!eof($s), 'eof($sock) is false with data coming');

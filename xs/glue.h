@@ -62,6 +62,24 @@ SV *glue_tied_sock(pTHX_ SV *tie);
 iss_conn *glue_tie_conn(pTHX_ SV *tie, SV *self);
 void glue_tie_cache(pTHX_ SV *tie, SV *conn);
 
+/* glue_tied_sock + glue_tie_conn for the per-line tie methods: the cache
+ * (glue_tie_cache) is the newest magic on the tie object, so it is the head
+ * of the chain and is looked at in place; anything else takes the calls. */
+static inline iss_conn *glue_tie_conn_quick(pTHX_ SV *tie, SV **self)
+{
+    SV *inner;
+    MAGIC *mg, *cm;
+    if (SvROK(tie) && SvROK(inner = SvRV(tie)) && SvTYPE(inner) >= SVt_PVMG
+        && (mg = SvMAGIC(inner)) && mg->mg_type == PERL_MAGIC_ext
+        && mg->mg_virtual == &glue_tiecache_vtbl && (cm = (MAGIC *)mg->mg_ptr)
+        && cm->mg_ptr) {
+        *self = inner;
+        return (iss_conn *)cm->mg_ptr;
+    }
+    *self = glue_tied_sock(aTHX_ tie);
+    return glue_tie_conn(aTHX_ tie, *self);
+}
+
 iss_conn *glue_after_signal(pTHX_ SV *obj);
 int glue_scheme(pTHX_ SV *scheme, iss_scheme *s);
 
@@ -155,7 +173,8 @@ ssize_t glue_io_write(void *data, const char *buf, size_t len);
 SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset, int mode);
 SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all);
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied);
-SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
+SV *glue_readline_quick(pTHX_ iss_conn *c);
+int glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count);
 const char *glue_write_range(pTHX_ SV *sock, SV *buf, SV *lensv, SSize_t offset, STRLEN *len);
 
 /* ---- small conversions ---- */

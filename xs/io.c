@@ -102,23 +102,24 @@ SV *glue_read(pTHX_ SV *sock, iss_conn *c, SV *buf, SSize_t len, SSize_t offset,
     return sv_2mortal(newSViv(got));
 }
 
-/* Writes p[0..len). all=0: one record (syswrite); all=1: everything on a
- * blocking socket, the partial count at would-block (write); all=2: all of
- * it even on a non-blocking socket, waiting for the socket as the reference's
- * write-all does, since print has no count to report a partial write with. */
-SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
+/* Writes p[0..len); returns the count, or -1 (error reported) for undef.
+ * all=0: one record (syswrite); all=1: everything on a blocking socket, the
+ * partial count at would-block (write); all=2: all of it even on a
+ * non-blocking socket, waiting for the socket as the reference's write-all
+ * does, since print has no count to report a partial write with. */
+static ssize_t write_loop(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
 {
     STRLEN done = 0;
     SV *copy = NULL;
     glue_clear_error(aTHX);
     if (len == 0)
-        return sv_2mortal(newSViv(0));
+        return 0;
     while (done < len) {
         /* one record per call: between records a pending signal can run */
         ssize_t n = iss_conn_write(c, p + done, len - done, 0);
         if (n == ISS_GONE) {
             glue_conn_gone(aTHX);
-            return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+            return done ? (ssize_t)done : -1;
         }
         if (n > 0) {
             done += n;
@@ -140,7 +141,7 @@ SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
                 p = SvPVX(copy) - done;
             }
             if (!(c = glue_after_signal(aTHX_ sock)))
-                return done ? sv_2mortal(newSVuv(done)) : &PL_sv_undef;
+                return done ? (ssize_t)done : -1;
             continue;
         }
         if (done)
@@ -153,9 +154,15 @@ SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
                 snprintf(what, sizeof what, "SSL write error (%d)", iss_conn_ssl_error(c));
             glue_io_fail(aTHX_ sock, (int)n, what);
         }
-        return &PL_sv_undef;
+        return -1;
     }
-    return sv_2mortal(newSVuv(done));
+    return (ssize_t)done;
+}
+
+SV *glue_write(pTHX_ SV *sock, iss_conn *c, const char *p, STRLEN len, int all)
+{
+    ssize_t n = write_loop(aTHX_ sock, c, p, len, all);
+    return n < 0 ? &PL_sv_undef : sv_2mortal(newSVuv((UV)n));
 }
 
 /* The separator as readline sees it: 0 normal, 1 paragraph, 2 record, 3 slurp. */
@@ -218,6 +225,34 @@ static int push_split(pTHX_ const char *p, STRLEN len, int mode, const char *d, 
 static int from_readline_op(pTHX)
 {
     return PL_curstackinfo->si_type == PERLSI_MAGIC && cxstack_ix < 0;
+}
+
+/* READLINE's common case, in scalar context from `<$sock>`: $/ one plain
+ * byte and the line whole in the record at hand. Returns the borrowed line
+ * (see glue_readline), or NULL for glue_readline to do everything. The
+ * result is the same as glue_readline's: nothing that can fail or run Perl
+ * code lies between the two, so clearing the error after the read is as
+ * clearing it before. */
+SV *glue_readline_quick(pTHX_ iss_conn *c)
+{
+    SV *rs = PL_rs, *l, *e;
+    const char *out;
+    ssize_t n;
+    my_cxt_t *cx_;
+    /* as rs_mode for a plain string: SvPV without get magic is SvPVX */
+    if (!rs || !SvPOK(rs) || SvGMAGICAL(rs) || SvCUR(rs) != 1 || !from_readline_op(aTHX))
+        return NULL;
+    if ((n = iss_conn_nextline(c, (unsigned char)*SvPVX(rs), &out)) <= 0)
+        return NULL;
+    cx_ = glue_cxt(aTHX);
+    e = GvSVn(cx_->ssl_error);    /* glue_clear_error */
+    if (SvOK(e))
+        sv_setsv(e, &PL_sv_undef);
+    SETERRNO(0, 0);
+    l = cx_->line;
+    SvPV_set(l, (char *)out);
+    SvCUR_set(l, n);
+    return l;
 }
 
 int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
@@ -291,32 +326,32 @@ int glue_readline(pTHX_ SV *sock, iss_conn *c, I32 gimme, int tied)
     return k;
 }
 
-/* Writes the print list joined by $, and followed by $\. */
-SV *glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
+/* Writes the print list joined by $, and followed by $\; 1 if it worked.
+ * No value to return: print's true or false is all the caller gets, so
+ * there is no mortal count as glue_write makes. One item and no $\ (the
+ * common case) goes out as it is, and $, does not matter then. */
+int glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
 {
-    SV *ofs = PL_ofsgv ? GvSV(PL_ofsgv) : NULL;
-    SV *ors = PL_ors_sv;
-    STRLEN ofslen = 0;
-    int has_ofs = ofs && SvOK(ofs) && (SvPV(ofs, ofslen), ofslen > 0);
-    int has_ors = ors && SvOK(ors);
-    STRLEN len;
+    SV *ofs, *ors = PL_ors_sv, *tmp;
+    STRLEN len, ofslen = 0;
     const char *p;
-    SV *tmp;
-    int i;
-    if (count == 1 && !has_ors) {
+    int i, has_ofs;
+    if (count == 1 && !(ors && SvOK(ors))) {
         p = SvPV(items[0], len);
-        return glue_write(aTHX_ sock, c, p, len, 2);
+        return write_loop(aTHX_ sock, c, p, len, 2) >= 0;
     }
+    ofs = PL_ofsgv ? GvSV(PL_ofsgv) : NULL;
+    has_ofs = ofs && SvOK(ofs) && (SvPV(ofs, ofslen), ofslen > 0);
     tmp = sv_2mortal(newSVpvs(""));
     for (i = 0; i < count; i++) {
         if (i && has_ofs)
             sv_catsv(tmp, ofs);
         sv_catsv(tmp, items[i]);
     }
-    if (has_ors)
+    if (ors && SvOK(ors))
         sv_catsv(tmp, ors);
     p = SvPV(tmp, len);
-    return glue_write(aTHX_ sock, c, p, len, 2);
+    return write_loop(aTHX_ sock, c, p, len, 2) >= 0;
 }
 
 /* syswrite/WRITE's (buf, len, offset) as the reference reads them: a length

@@ -40,11 +40,9 @@ print(SV *self, ...)
   PPCODE:
   {
     iss_conn *c = glue_sock_conn(aTHX_ self);
-    SV *rv;
     if (!c)
         FALLBACK("_plain_print", items, G_SCALAR);
-    rv = glue_print(aTHX_ self, c, &ST(1), items - 1);
-    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    ST(0) = glue_print(aTHX_ self, c, &ST(1), items - 1) ? &PL_sv_yes : &PL_sv_undef;
     XSRETURN(1);
   }
 
@@ -225,8 +223,8 @@ void
 READ(SV *tie, SV *buf, SSize_t len, SSize_t offset = 0)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     if (!c) {
         SV *args[4];
         int i, n;
@@ -246,14 +244,19 @@ void
 READLINE(SV *tie)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     I32 gimme = GIMME_V == G_LIST ? G_LIST : G_SCALAR;
     int n;
+    SV *line;
     if (!c) {
         PUTBACK;
         n = glue_call_plain(aTHX_ "readline", &self, 1, gimme);
         return;
+    }
+    if (gimme == G_SCALAR && (line = glue_readline_quick(aTHX_ c))) {
+        ST(0) = line;
+        XSRETURN(1);
     }
     PUTBACK;
     n = glue_readline(aTHX_ self, c, gimme, 1);
@@ -265,8 +268,8 @@ void
 WRITE(SV *tie, SV *buf, SV *lensv = &PL_sv_undef, SSize_t offset = 0)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     STRLEN len;
     const char *p;
     if (!c) {
@@ -290,9 +293,8 @@ void
 PRINT(SV *tie, ...)
   PPCODE:
   {
-    SV *self = glue_tied_sock(aTHX_ tie);
-    iss_conn *c = glue_tie_conn(aTHX_ tie, self);
-    SV *rv;
+    SV *self;
+    iss_conn *c = glue_tie_conn_quick(aTHX_ tie, &self);
     if (!c) {
         int n;
         ST(0) = self;
@@ -301,8 +303,7 @@ PRINT(SV *tie, ...)
         SPAGAIN;
         XSRETURN(n);
     }
-    rv = glue_print(aTHX_ self, c, &ST(1), items - 1);
-    ST(0) = SvOK(rv) ? &PL_sv_yes : &PL_sv_undef;
+    ST(0) = glue_print(aTHX_ self, c, &ST(1), items - 1) ? &PL_sv_yes : &PL_sv_undef;
     XSRETURN(1);
   }
 
