@@ -220,6 +220,7 @@ $W{memory} = sub {
 # connection resumes the session of the one before.
 $W{handshake} = sub {
     my $secs   = $o{secs} || 3;
+    my $count  = $o{n} || 0;    # n=N: exactly N connections (callgrind)
     my $resume = $o{resume} || 0;
     my $own    = ($o{ctx} || 'shared') eq 'own';
     my ($port) = start_server({}, sub {
@@ -246,7 +247,7 @@ $W{handshake} = sub {
         $c->close;
         $n++;
         $t = time;
-    } while ($t - $t0 < $secs);
+    } while ($count ? $n < $count : $t - $t0 < $secs);
     my $el = $t - $t0;
     stop_servers();
     result(value => $n / $el, unit => 'handshakes/s', n => $n, elapsed => $el,
