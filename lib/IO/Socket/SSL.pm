@@ -55,7 +55,7 @@ our @IMPL_SUBS = split ' ', q(
     _ocsp_after_handshake _ocsp_source_died _handshake_failed _update_peer
     _accepted_args accept accept_SSL start_SSL _start_SSL_over blocking
     new_from_fd close is_SSL _set_closed _peer_shutdown _conn_busy stop_SSL
-    DESTROY fileno _plain_sysread _plain_read _plain_syswrite _plain_write
+    DESTROY autoflush fileno _plain_sysread _plain_read _plain_syswrite _plain_write
     _plain_print _plain_getc _plain_eof _plain_readline _plain_peek printf say
     _get_ssl_object _get_ctx_object _conn get_cipher get_sslversion
     get_sslversion_int get_session_reused get_servername _cert_field
