@@ -52,12 +52,6 @@ sub _new {
     return $self;
 }
 
-# The lists an entry is on: [next slot, previous slot, reference to the head].
-sub _lists {
-    my ($self, $e) = @_;
-    return ([ SNEXT, SPREV, \$self->{shead}{ $e->[KEY] } ], [ GNEXT, GPREV, \$self->{ghead} ]);
-}
-
 # Links $e in front of the list whose head $$head is (or starts the list).
 sub _push_front {
     my ($e, $next, $prev, $head) = @_;
@@ -88,7 +82,10 @@ sub _unlink {
 
 sub _remove {
     my ($self, $e) = @_;
-    $self->_unlink($e, @$_) for $self->_lists($e);
+    # (the two lists written out: a TLS 1.3 client drops its used ticket
+    # in every resumed connection)
+    $self->_unlink($e, SNEXT, SPREV, \$self->{shead}{ $e->[KEY] });
+    $self->_unlink($e, GNEXT, GPREV, \$self->{ghead});
     $self->{room}++;
     IO::Socket::SSL::_Lib::session_free($e->[SESSION]) if $e->[SESSION];
     @$e = ();    # no cycles left behind
@@ -98,7 +95,9 @@ sub add_session {
     my ($self, $key, $session) = @_;
     $IO::Socket::SSL::DEBUG >= 3 && _debug("add_session($key,$session)");
     my $e = [ $session, $key ];
-    _push_front($e, @$_) for $self->_lists($e);
+    # (the two lists written out: this runs for every new session)
+    _push_front($e, SNEXT, SPREV, \$self->{shead}{$key});
+    _push_front($e, GNEXT, GPREV, \$self->{ghead});
     # the oldest goes when the cache is full
     $self->_remove($self->{ghead}[GPREV]) if --$self->{room} < 0;
     return 1;
