@@ -95,13 +95,14 @@ sub talk {
     );
     for (@cases) {
         my ($name, $cb, $want) = @$_;
-        my ($ctx, $err) = (undef, '');
+        my $ctx;
         $SSL_ERROR = undef;
-        $ctx = eval { IO::Socket::SSL::SSL_Context->new(@key, SSL_server => 1, SSL_passwd_cb => $cb) };
-        $err = $@ || "$SSL_ERROR";
-        ok(!$ctx, "passwd callback $name: the key is not loaded");
-        like($err, $want, "... error: $err");
-        unlike($err, qr/ at \S+ line \d+/, '... not a die of its own') if $name !~ /returns/;
+        # a die from under OpenSSL's key loading would end up in this eval
+        my $died = !eval { $ctx = IO::Socket::SSL::SSL_Context->new(@key, SSL_server => 1,
+            SSL_passwd_cb => $cb); 1 };
+        ok(!$died, "passwd callback $name: no die through OpenSSL") or diag($@);
+        ok(!$ctx, '... the key is not loaded');
+        like("$SSL_ERROR", $want, "... error: $SSL_ERROR");
     }
     my $ctx = IO::Socket::SSL::SSL_Context->new(@key, SSL_server => 1, SSL_passwd_cb => sub { 'keypass' });
     ok($ctx, 'the right password still loads the key') or diag($SSL_ERROR);
