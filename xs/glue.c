@@ -378,10 +378,123 @@ void glue_cb_leave(pTHX)
     LEAVE;
 }
 
-int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, int nres)
+/* ---- callback results that are safe to read ----
+ * What a callback returns (and $@ when it died) is read after call_sv is
+ * back, outside its eval, with OpenSSL's frames below: a read that dies there
+ * (an overloaded bool or "" that dies, a tied value whose FETCH dies, wide
+ * characters where bytes are wanted) would longjmp across them. So a result
+ * that is not plain - magic, or an object with overloading - is converted by
+ * glue_xs_plain under G_EVAL first; a plain one is read as it is. */
+
+/* IO::Socket::SSL::_Glue::plain($value, $kind): $value as a plain bool (b),
+ * number (i) or string (s, B); undef stays undef. Only ever called under
+ * G_EVAL, by result_fix and call_died. */
+XS_INTERNAL(glue_xs_plain);
+XS_INTERNAL(glue_xs_plain)
+{
+    dXSARGS;
+    SV *v, *r;
+    char kind;
+    if (items != 2)
+        croak_xs_usage(cv, "value, kind");
+    v = ST(0);
+    kind = *SvPV_nolen(ST(1));
+    SvGETMAGIC(v);
+    if (!SvOK(v)) {
+        r = &PL_sv_undef;
+    } else if (kind == 'b') {
+        r = boolSV(SvTRUE_nomg(v));
+    } else if (kind == 'i') {
+        r = sv_2mortal(newSViv(SvIV_nomg(v)));
+    } else {
+        r = sv_newmortal();
+        sv_copypv_nomg(r, v);
+    }
+    ST(0) = r;
+    XSRETURN(1);
+}
+
+/* Not plain: reading it may run Perl code (magic, overloading). */
+static int needs_eval(SV *sv)
+{
+    return SvGMAGICAL(sv) || (SvROK(sv) && SvAMAGIC(sv));
+}
+
+/* glue_xs_plain($sv, kind) under G_EVAL: the plain value (a mortal), or
+ * NULL when the conversion died ($@ says why, as a plain string). */
+static SV *plain_in_eval(pTHX_ SV *sv, char kind)
 {
     dSP;
-    int i, n;
+    CV *conv = get_cv("IO::Socket::SSL::_Glue::plain", 0);
+    SV *args[2], *r = &PL_sv_undef;
+    int n;
+    if (!conv) {
+        sv_setpvs(ERRSV, "IO::Socket::SSL::_Glue::plain is gone\n");
+        return NULL;
+    }
+    args[0] = sv;
+    args[1] = sv_2mortal(newSVpvn(&kind, 1));
+    push_args(aTHX_ args, 2);
+    n = call_sv(MUTABLE_SV(conv), G_SCALAR | G_EVAL);
+    SPAGAIN;
+    if (n == 1)
+        r = POPs;
+    PUTBACK;
+    if (needs_eval(ERRSV)) {
+        /* the conversion died with an exception object: not read either */
+        sv_setpvs(ERRSV, "IO::Socket::SSL: reading a callback's result died"
+                         " with an exception object\n");
+        return NULL;
+    }
+    return SvTRUE_nomg(ERRSV) ? NULL : r;
+}
+
+/* Whether the call just made under G_EVAL died. A $@ that is not plain (an
+ * exception object with overloading) becomes its string here, under G_EVAL
+ * too, so that the callers' SvTRUE/SvPV of $@ cannot die either. */
+static int call_died(pTHX)
+{
+    SV *err = ERRSV, *copy, *r;
+    if (!needs_eval(err))
+        return SvTRUE_nomg(err);
+    /* a successful call leaves $@ empty: this is a death */
+    copy = sv_newmortal();
+    sv_setsv_flags(copy, err, SV_NOSTEAL);
+    r = plain_in_eval(aTHX_ copy, 's');
+    if (r && SvOK(r))
+        sv_setsv_flags(ERRSV, r, SV_NOSTEAL);
+    else
+        sv_setpvs(ERRSV, "IO::Socket::SSL: a callback died with an exception object"
+                         " that cannot be made a string\n");
+    return 1;
+}
+
+/* Makes *res readable as kind (b: SvTRUE, i: SvIV, s: SvPV, B: SvPVbyte)
+ * without running Perl code; 0, or -1 when that conversion died ($@). A
+ * number from a string may warn, and a warning may die: only numbers are
+ * plain for i. */
+static int result_fix(pTHX_ SV **res, char kind)
+{
+    SV *sv = *res;
+    if (needs_eval(sv) || (kind == 'i' && SvOK(sv) && !SvIOK(sv) && !SvNOK(sv))) {
+        if (!(sv = plain_in_eval(aTHX_ sv, kind)))
+            return -1;
+    }
+    if (kind == 'B' && SvPOK(sv) && SvUTF8(sv)) {
+        sv = sv_mortalcopy(sv);
+        if (!sv_utf8_downgrade(sv, TRUE)) {
+            sv_setpvs(ERRSV, "Wide character in a callback's result, where bytes are expected\n");
+            return -1;
+        }
+    }
+    *res = sv;
+    return 0;
+}
+
+int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, const char *as)
+{
+    dSP;
+    int i, n, nres = as ? (int)strlen(as) : 0;
     push_args(aTHX_ args, nargs);
     n = call_sv(cb, flags | G_EVAL);
     SPAGAIN;
@@ -389,7 +502,12 @@ int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, int nres)
         res[i] = *(SP - n + 1 + i);
     SP -= n;
     PUTBACK;
-    return SvTRUE(ERRSV) ? -1 : n;
+    if (call_died(aTHX))
+        return -1;
+    for (i = 0; i < n && i < nres; i++)
+        if (result_fix(aTHX_ &res[i], as[i]) < 0)
+            return -1;
+    return n;
 }
 
 /* ---- contexts per interpreter ---- */
@@ -536,7 +654,7 @@ iss_error *glue_error_of(pTHX_ SV *obj)
 static int call_yes_no(pTHX_ SV *cb, SV **args, int nargs, iss_ctx *ctx, iss_conn *c)
 {
     SV *res;
-    int n = glue_call(aTHX_ cb, G_SCALAR, args, nargs, &res, 1);
+    int n = glue_call(aTHX_ cb, G_SCALAR, args, nargs, &res, "b");
     if (n < 0)
         glue_keep_error(aTHX_ ctx, c);
     return n == 1 && SvTRUE(res) ? 1 : 0;
@@ -595,7 +713,7 @@ int glue_passwd_hook(void *data, int rwflag, char *buf, int size)
         return rwflag == 0 ? -1 : 0;
     glue_cb_enter(aTHX);
     arg = sv_2mortal(newSViv(rwflag));
-    n = glue_call(aTHX_ g->passwd_cb, G_SCALAR, &arg, 1, &res, 1);
+    n = glue_call(aTHX_ g->passwd_cb, G_SCALAR, &arg, 1, &res, "s");
     if (n < 0) {
         glue_keep_error(aTHX_ g->ctx, NULL);
     } else if (n == 1 && SvOK(res)) {
@@ -638,15 +756,15 @@ int glue_ticket_hook(void *data, iss_conn *c, const unsigned char *name, unsigne
     args[0] = g->ticket_data ? g->ticket_data : &PL_sv_undef;
     if (name)
         args[1] = sv_2mortal(newSVpvn((const char *)name, 16));
-    n = glue_call(aTHX_ g->ticket_cb, G_LIST, args, name ? 2 : 1, res, 2);
+    n = glue_call(aTHX_ g->ticket_cb, G_LIST, args, name ? 2 : 1, res, "BB");
     if (n < 0) {
         glue_keep_error(aTHX_ g->ctx, c);
     } else if (n == 0) {
         rv = 0;                   /* no such key */
     } else if (n >= 2) {
-        STRLEN kl, nl;
-        const char *k = SvPV(res[0], kl);
-        const char *nm = SvPV(res[1], nl);
+        STRLEN kl = 0, nl = 0;
+        const char *k = SvOK(res[0]) ? SvPVbyte(res[0], kl) : "";
+        const char *nm = SvOK(res[1]) ? SvPVbyte(res[1], nl) : "";
         /* as the reference (Net::SSLeay): a key name of 1 to 16 bytes,
          * padded with zero bytes to 16; anything else fails the handshake
          * with a message (where the reference's server process dies) */
@@ -683,7 +801,7 @@ void glue_msg_hook(void *data, int write_p, int version, int content_type,
     args[4] = sv_2mortal(newSVpvn((const char *)buf, len));
     args[5] = sv_2mortal(newSVuv(len));
     args[6] = sv_2mortal(newSVuv(PTR2UV(ssl)));
-    (void)glue_call(aTHX_ GLUE_SUB("_msg_callback"), G_DISCARD, args, 7, NULL, 0);
+    (void)glue_call(aTHX_ GLUE_SUB("_msg_callback"), G_DISCARD, args, 7, NULL, NULL);
     glue_cb_leave(aTHX);
 }
 
@@ -711,16 +829,20 @@ static ssize_t io_call(io_glue *g, const char *method, char *rbuf, const char *w
     args[1] = sv_2mortal(newSVpvn(method, strlen(method)));
     args[2] = buf;
     args[3] = sv_2mortal(newSVuv(len));
-    /* the Perl side makes the values plain, so reading them cannot die */
-    n = glue_call(aTHX_ GLUE_SUB("_usebio_io"), G_SCALAR, args, 4, &r, 1);
+    /* the Perl side makes the values plain; glue_call and result_fix check */
+    n = glue_call(aTHX_ GLUE_SUB("_usebio_io"), G_SCALAR, args, 4, &r, "i");
     if (n < 0) {
         SV *err = sv_2mortal(newSVsv(ERRSV));
-        (void)glue_call(aTHX_ GLUE_SUB("_usebio_died"), G_DISCARD, &err, 1, NULL, 0);
+        (void)glue_call(aTHX_ GLUE_SUB("_usebio_died"), G_DISCARD, &err, 1, NULL, NULL);
     } else if (n == 1) {
         if (SvOK(r)) {
             IV v = SvIV(r);
             rv = v < 0 ? ISS_ERR : v > (IV)len ? (ssize_t)len : (ssize_t)v;   /* never more than asked */
-            if (rbuf && rv > 0) {
+            if (rbuf && rv > 0 && result_fix(aTHX_ &buf, 's') < 0) {
+                rv = ISS_ERR;           /* reading the buffer died: as the call dying */
+                buf = sv_2mortal(newSVsv(ERRSV));
+                (void)glue_call(aTHX_ GLUE_SUB("_usebio_died"), G_DISCARD, &buf, 1, NULL, NULL);
+            } else if (rbuf && rv > 0) {
                 STRLEN got;
                 const char *p = SvPV(buf, got);
                 if ((size_t)rv > got)
@@ -862,6 +984,7 @@ void glue_boot(pTHX)
 {
     HV *stash = gv_stashpvs("IO::Socket::SSL", GV_ADD);
     MY_CXT_INIT;
+    newXS("IO::Socket::SSL::_Glue::plain", glue_xs_plain, __FILE__);
     make_want_const(aTHX_ stash, "SSL_WANT_READ", 2, "SSL wants a read first");
     make_want_const(aTHX_ stash, "SSL_WANT_WRITE", 3, "SSL wants a write first");
     /* OpenSSL itself starts with the first context: loading the module stays cheap */

@@ -106,9 +106,12 @@ void glue_cb_enter(pTHX);
 void glue_cb_leave(pTHX);
 /* Calls cb with the nargs values of args under G_EVAL, in the context of
  * flags (G_SCALAR, G_LIST; G_DISCARD: scalar, the results dropped at once).
- * The first nres results go to res; they live until glue_cb_leave. Returns
- * how many results came, or -1 when the call died ($@ says why). */
-int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, int nres);
+ * The first strlen(as) results go to res, each made safe to read outside
+ * any eval as its letter in as says: b SvTRUE, i SvIV/SvOK, s SvPV/SvOK,
+ * B SvPVbyte/SvOK (as may be NULL: none). They live until glue_cb_leave.
+ * Returns how many results came, or -1 when the call died or reading a
+ * result would have ($@ says why, a plain string). */
+int glue_call(pTHX_ SV *cb, I32 flags, SV **args, int nargs, SV **res, const char *as);
 /* A sub of the Perl side by its name in IO::Socket::SSL, for glue_call. */
 #define GLUE_SUB(name) MUTABLE_SV(get_cv("IO::Socket::SSL::" name, GV_ADD))
 

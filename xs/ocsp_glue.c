@@ -42,7 +42,7 @@ int glue_ocsp_staple_hook(void *data, iss_conn *c, void *resp)
     glue_cb_enter(aTHX);
     args[0] = glue_conn_sock(aTHX_ c);
     args[1] = resp ? sv_2mortal(newSVuv(PTR2UV(resp))) : &PL_sv_undef;
-    if (glue_call(aTHX_ h->cb, G_DISCARD, args, 2, NULL, 0) < 0) {
+    if (glue_call(aTHX_ h->cb, G_DISCARD, args, 2, NULL, NULL) < 0) {
         if (c)
             glue_keep_error(aTHX_ NULL, c);
         ok = 0;
@@ -62,12 +62,12 @@ void glue_ocsp_staple_source(void *data, iss_conn *c, iss_staple_give give, void
     SV *sock, *rv;
     glue_cb_enter(aTHX);
     sock = glue_conn_sock(aTHX_ c);
-    n = glue_call(aTHX_ h->cb, G_SCALAR, &sock, 1, &rv, 1);
+    n = glue_call(aTHX_ h->cb, G_SCALAR, &sock, 1, &rv, "B");
     if (n < 0) {
         SV *msg = sv_2mortal(newSVpvf("IO::Socket::SSL: SSL_ocsp_staple callback died: %" SVf,
                                       SVfARG(ERRSV)));
         /* warn may die too (a __WARN__ handler): it runs under G_EVAL as well */
-        (void)glue_call(aTHX_ GLUE_SUB("_ocsp_source_died"), G_DISCARD, &msg, 1, NULL, 0);
+        (void)glue_call(aTHX_ GLUE_SUB("_ocsp_source_died"), G_DISCARD, &msg, 1, NULL, NULL);
     } else if (n == 1 && SvOK(rv) && !SvROK(rv)) {
         STRLEN len;
         const char *p = SvPVbyte(rv, len);
