@@ -148,6 +148,15 @@ sub write_all {
     }
 }
 
+# The server of the handshake loops: accept, close (close_notify with TLS).
+sub accept_close_server {
+    my $srv = shift;
+    while (1) {
+        my $c = $srv->accept or next;
+        $c->close;
+    }
+}
+
 sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
 
 # ---------------------------------------------------------------------------
@@ -235,13 +244,7 @@ $W{handshake} = sub {
     my $count  = $o{n} || 0;    # n=N: exactly N connections (callgrind)
     my $resume = $o{resume} || 0;
     my $own    = ($o{ctx} || 'shared') eq 'own';
-    my ($port) = start_server({}, sub {
-        my $srv = shift;
-        while (1) {
-            my $c = $srv->accept or next;
-            $c->close;
-        }
-    });
+    my ($port) = start_server({}, \&accept_close_server);
     my $ctx = $own ? undef : client_ctx($resume ? (SSL_session_cache_size => 16) : ());
     # guard: verification must really be on (a wrong name has to fail)
     my $bad = IO::Socket::SSL->new(PeerAddr => '127.0.0.1', PeerPort => $port, %cli_ctx,
@@ -274,13 +277,7 @@ $W{handshake} = sub {
 # can win back.
 $W{tcpconn} = sub {
     my $secs = $o{secs} || 3;
-    my ($port) = start_server({}, sub {
-        my $srv = shift;
-        while (1) {
-            my $c = $srv->accept or next;
-            $c->close;
-        }
-    });
+    my ($port) = start_server({}, \&accept_close_server);
     my ($n, $buf) = (0, undef);
     my $t0 = time; my $t;
     my $c0 = cpu();
