@@ -335,8 +335,8 @@ int glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
     SV *ofs, *ors = PL_ors_sv, *tmp;
     STRLEN len, ofslen = 0;
     const char *p;
-    int i, has_ofs;
-    if (count == 1 && !(ors && SvOK(ors))) {
+    int i, has_ofs, has_ors = ors && SvOK(ors);
+    if (count == 1 && !has_ors) {
         p = SvPV(items[0], len);
         return write_loop(aTHX_ sock, c, p, len, 2) >= 0;
     }
@@ -348,7 +348,7 @@ int glue_print(pTHX_ SV *sock, iss_conn *c, SV **items, int count)
             sv_catsv(tmp, ofs);
         sv_catsv(tmp, items[i]);
     }
-    if (ors && SvOK(ors))
+    if (has_ors)
         sv_catsv(tmp, ors);
     p = SvPV(tmp, len);
     return write_loop(aTHX_ sock, c, p, len, 2) >= 0;
